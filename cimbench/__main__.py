@@ -1,0 +1,3 @@
+from cimbench.cli import main
+
+main()

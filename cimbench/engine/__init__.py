@@ -1,0 +1,1 @@
+"""Training engine: network, learning rules, quantizers, weight stores and the training loop."""

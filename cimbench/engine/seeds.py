@@ -1,0 +1,15 @@
+"""One master seed, split into independent named streams, so that changing one nonideality
+never reshuffles the draws of another and every run repeats bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# Fixed indices: adding a stream later must not renumber the existing ones.
+STREAMS = {"data": 0, "weights": 1, "feedback": 2, "d2d": 3, "c2c": 4, "read": 5, "round": 6,
+           "quant": 7}
+
+
+def streams(seed: int) -> dict[str, np.random.Generator]:
+    return {name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(idx,)))
+            for name, idx in STREAMS.items()}
