@@ -216,6 +216,14 @@ def make_section(cls: type, values: dict, where: str) -> Any:
     return cls(**kwargs)
 
 
+def coerce_fields(cls: type, values: dict, where: str) -> dict:
+    """Coerce strings from the command line to the types of a preset's fields; unknown
+    names pass through for the preset's own validation to reject with the valid list."""
+    hints = typing.get_type_hints(cls)
+    return {k: _parse_scalar(hints[k], v, f"{where}.{k}") if k in hints else v
+            for k, v in values.items()}
+
+
 def parse_assignment(text: str) -> tuple[str, str, str]:
     """'section.field=value' -> (section, field, value)."""
     if "=" not in text or "." not in text.split("=", 1)[0]:
@@ -268,7 +276,7 @@ def build_config(protocol: str = "minibatch", device: str | None = None, hw: str
     dev = load_preset(dev_name)
     dev_over = {**dev_base, **overrides.get("device", {})}
     if dev_over:
-        dev = dev.with_overrides(**dev_over)
+        dev = dev.with_overrides(**coerce_fields(type(dev), dev_over, "device"))
 
     hw_base = dict(base.get("hw", {}))
     hw_name = hw or hw_base.pop("preset", "32nm")
@@ -276,7 +284,7 @@ def build_config(protocol: str = "minibatch", device: str | None = None, hw: str
     hwc = load_hardware(hw_name)
     hw_over = {**hw_base, **overrides.get("hw", {})}
     if hw_over:
-        hwc = hwc.with_overrides(**hw_over)
+        hwc = hwc.with_overrides(**coerce_fields(type(hwc), hw_over, "hw"))
 
     return RunConfig(protocol=protocol, device=dev, hw=hwc, **sections)
 
@@ -284,8 +292,9 @@ def build_config(protocol: str = "minibatch", device: str | None = None, hw: str
 def config_from_dict(d: dict) -> RunConfig:
     """Rebuild a RunConfig from to_dict() output (checkpoints, manifests)."""
     from cimbench.device.preset import preset_from_dict
-    from cimbench.hardware.config import hardware_from_dict
+    from cimbench.hardware.config import HardwareConfig
 
     sections = {name: make_section(cls, d[name], name) for name, cls in SECTIONS.items()}
-    return RunConfig(protocol=d["protocol"], device=preset_from_dict(d["device"], "checkpoint"),
-                     hw=hardware_from_dict(d["hw"], "checkpoint"), **sections)
+    hw = HardwareConfig(**d["hw"]).validate("run manifest")
+    return RunConfig(protocol=d["protocol"], device=preset_from_dict(d["device"], "run manifest"),
+                     hw=hw, **sections)

@@ -40,10 +40,11 @@ def loss_of(tr: Trainer, x, y) -> float:
 @pytest.mark.parametrize("loss", ["ce", "mse"])
 def test_bp_gradients_match_finite_differences(act, loss):
     tr = toy_trainer("bp", act=act, loss=loss)
-    x, y = tr.data.x_train[:16], tr.data.y_train[:16]
+    tr.store._w = [w.astype(np.float64) for w in tr.store._w]  # check the maths, not float32
+    x, y = tr.data.x_train[:16].astype(np.float64), tr.data.y_train[:16]
     grads, _, _ = tr.gradients(x, y)
     rng = np.random.default_rng(1)
-    eps = 1e-2
+    eps = 1e-6
     for l, g in enumerate(grads):
         w = tr.store._w[l]
         for _ in range(8):
@@ -55,7 +56,7 @@ def test_bp_gradients_match_finite_differences(act, loss):
             down = loss_of(tr, x, y)
             w[i, j] = old
             numeric = (up - down) / (2 * eps) / tr.gains[l]  # dL/dW = dL/dw / gain
-            assert g[i, j] == pytest.approx(numeric, rel=0.03, abs=2e-4), (l, i, j)
+            assert g[i, j] == pytest.approx(numeric, rel=1e-4, abs=1e-7), (l, i, j)
 
 
 def _angle(a, b) -> float:
@@ -65,18 +66,22 @@ def _angle(a, b) -> float:
 
 @pytest.mark.parametrize("algo", ["fa", "dfa"])
 def test_feedback_alignment_updates_align_with_true_gradient(algo):
-    """After a little training the hidden-layer updates point within 90 degrees of BP's."""
-    tr = toy_trainer(algo, sizes=(12, 32, 32, 4), lr=(0.05,), epochs=1)
-    for _ in range(3):
-        tr.fit(quiet=True)
+    """After a little training on MNIST the hidden-layer updates point within 90 degrees
+    of the true (BP) gradient, measured on held-out images (Lillicrap 2016, Noekland 2016)."""
+    from cimbench.runner import load_data
+    cfg = build_config(device="ideal", overrides={
+        "network": {"sizes": (784, 64, 64, 10)},
+        "quant": {"activation": None, "gradient": None, "error": None},
+        "train": {"algo": algo, "epochs": 1}, "data": {"train_limit": 3000, "test_limit": 500}})
+    tr = Trainer(cfg, load_data(cfg))
+    tr.fit(quiet=True)
     x, y = tr.data.x_test, tr.data.y_test
     rule_grads, _, _ = tr.gradients(x, y)
-    bp = tr.rule
     tr.rule = RULES["bp"]
     true_grads, _, _ = tr.gradients(x, y)
-    tr.rule = bp
     for l in range(len(true_grads) - 1):
         assert _angle(rule_grads[l], true_grads[l]) < 90.0, l
+    assert _angle(rule_grads[-1], true_grads[-1]) < 0.1  # the output layer gets the true error
 
 
 def test_shallow_trains_only_the_output_layer():
@@ -139,7 +144,7 @@ def test_same_seed_same_result_other_seed_other_result():
 
 
 def test_diverging_run_is_reported_not_raised():
-    tr = toy_trainer("bp", act="relu", lr=(1e6,), momentum=0.0, epochs=3)
+    tr = toy_trainer("bp", act="relu", lr=(1e20,), momentum=0.0, epochs=3)
     tr.fit(quiet=True)
     assert tr.status == "diverged"
 

@@ -36,7 +36,7 @@ class EpochRecord:
     train_acc: float
     test_loss: float
     test_acc: float
-    seconds: float
+    seconds: float       # training time of the epoch (test evaluation excluded)
     pulses: int          # cumulative LTP + LTD pulses fired so far
 
 
@@ -193,14 +193,14 @@ class Trainer:
                         self.status = "diverged"
                         break
                 train_loss = loss_sum / seen
+                seconds = time.perf_counter() - t0
                 if self.status == "diverged":
                     test_loss, test_acc = float("nan"), float("nan")
                 else:
                     test_loss, test_acc = self.evaluate(self.data.x_test, self.data.y_test)
             self.trace.epochs = epoch
             pulses = sum(l.ltp_pulses + l.ltd_pulses for l in self.trace.layers)
-            rec = EpochRecord(epoch, train_loss, correct / seen, test_loss, test_acc,
-                              time.perf_counter() - t0, pulses)
+            rec = EpochRecord(epoch, train_loss, correct / seen, test_loss, test_acc, seconds, pulses)
             self.history.append(rec)
             if on_epoch is not None:
                 on_epoch(rec)

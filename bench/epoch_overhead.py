@@ -1,0 +1,54 @@
+"""Benchmark: one ideal training epoch of 784-256-256-10 (batch 100, BP, default protocol)
+divided by the time of the same matrix products alone. Target: at most 2.0.
+
+Run: python bench/epoch_overhead.py   (prints the ratio measured in this one run)
+"""
+
+import time
+
+import numpy as np
+
+from cimbench.config import build_config
+from cimbench.engine.train import Trainer
+from cimbench.runner import load_data
+
+
+def matmuls_only(trainer: Trainer, x: np.ndarray, bs: int) -> float:
+    """Forward (3), transposed (2) and weight-gradient (3) products of every batch, nothing else."""
+    ws = [trainer.store.weights(l) for l in range(trainer.store.n_layers)]
+    t0 = time.perf_counter()
+    for i in range(0, len(x), bs):
+        a = x[i:i + bs]
+        acts = []
+        for w in ws:
+            a = np.hstack([a, np.ones((len(a), 1), np.float32)]) if trainer.bias else a
+            acts.append(a)
+            a = a @ w
+        d = a
+        for l in range(len(ws) - 1, -1, -1):
+            _ = acts[l].T @ d
+            if l > 0:
+                d = (d @ ws[l].T)[:, :ws[l].shape[0] - trainer.bias]
+    return time.perf_counter() - t0
+
+
+def main():
+    cfg = build_config(device="ideal", overrides={
+        "train": {"algo": "bp", "epochs": 1, "batch_size": 100},
+        "network": {"sizes": (784, 256, 256, 10)}})
+    data = load_data(cfg)
+    trainer = Trainer(cfg, data)
+    order = trainer.epoch_order()
+    x = data.x_train[order]
+    base = min(matmuls_only(trainer, x, 100) for _ in range(2))
+    t0 = time.perf_counter()
+    trainer.fit(quiet=True)
+    epoch = trainer.history[-1].seconds
+    wall = time.perf_counter() - t0
+    print(f"matrix products alone: {base:.3f} s; training epoch: {epoch:.3f} s "
+          f"(+ test evaluation: {wall - epoch:.3f} s)")
+    print(f"ratio epoch / matmuls = {epoch / base:.2f}  (target <= 2.0)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""The command line as a user meets it: every command, every kind of bad input."""
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cimbench.cli import cli
+from cimbench.report import TIMING_COLUMNS
+
+QUICK = ["--network", "784-32-10", "--epochs", "1", "--train-limit", "600", "--test-limit", "200",
+         "--quiet"]
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.mark.parametrize("cmd", [[], ["run"], ["train"], ["evaluate"], ["presets"],
+                                 ["presets", "list"], ["presets", "show"]])
+def test_help_of_every_command(cmd):
+    r = invoke(*cmd, "--help")
+    assert r.exit_code == 0 and "Usage" in r.output
+    if cmd in ([], ["run"], ["train"], ["evaluate"], ["presets"]):
+        assert "Example" in r.output
+
+
+def test_run_writes_all_reports(tmp_path):
+    out = tmp_path / "r"
+    r = invoke("run", "--algo", "bp", "--device", "ideal", *QUICK, "--out", str(out),
+               "--format", "csv")
+    assert r.exit_code == 0, r.output
+    printed = pd.read_csv(io.StringIO(r.output))
+    summary = pd.read_csv(out / "summary.csv")
+    assert len(summary) == 1 and list(printed.columns) == list(summary.columns)
+    row = summary.iloc[0]
+    for col in ("run_id", "algo", "device", "network", "activation", "dataset", "epochs",
+                "batch_size", "lr", "seed", "bits", "status", "test_acc", "train_acc",
+                "train_seconds"):
+        assert col in summary.columns, col
+    assert row.status == "ok" and 0.5 < row.test_acc <= 1.0 and 0 < row.train_acc <= 1.0
+    epochs = pd.read_csv(out / "epochs.csv")
+    assert list(epochs.epoch) == [1]
+    m = json.loads((out / "manifest.json").read_text())
+    assert m["seed"] == 0 and m["config"]["train"]["algo"] == "bp"
+    assert {"cimbench", "python", "numpy"} <= set(m["versions"])
+    assert not list(out.glob(".*tmp*"))
+
+
+def test_same_command_twice_gives_identical_csv(tmp_path):
+    outs = []
+    for name in ("a", "b"):
+        invoke("run", "--algo", "dfa", "--device", "rram", *QUICK, "--out", str(tmp_path / name))
+        outs.append(tmp_path / name)
+    for f in ("summary.csv", "epochs.csv"):
+        a, b = (pd.read_csv(o / f) for o in outs)
+        keep = [c for c in a.columns if c not in TIMING_COLUMNS]
+        pd.testing.assert_frame_equal(a[keep], b[keep])
+
+
+def test_train_then_evaluate_checkpoint(tmp_path):
+    out = tmp_path / "t"
+    r = invoke("train", "--algo", "fa", "--device", "ideal", *QUICK, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    assert (out / "checkpoint.npz").is_file() and (out / "trace.json").is_file()
+    trained = pd.read_csv(out / "epochs.csv").test_acc.iloc[-1]
+    r = invoke("evaluate", str(out), "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["test_acc"] == pytest.approx(trained)
+
+
+def test_diverged_run_is_reported_as_diverged(tmp_path):
+    r = invoke("run", "--algo", "bp", "--device", "ideal", *QUICK, "--activation", "relu",
+               "--lr", "1e20", "--momentum", "0", "--bits", "none", "--out", str(tmp_path / "d"),
+               "--format", "csv")
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(tmp_path / "d" / "summary.csv").status.iloc[0] == "diverged"
+
+
+BAD = {
+    "unknown rule": (["--algo", "sgd"], "bp"),
+    "unknown device": (["--device", "unobtainium"], "rram"),
+    "unknown dataset": (["--dataset", "cifar"], "mnist"),
+    "network not matching data": (["--network", "100-10"], "784"),
+    "network not matching classes": (["--network", "784-32-7"], "10 classes"),
+    "network text": (["--network", "784-abc-10"], "784-256-10"),
+    "bits out of range": (["--bits", "5,8,1,8"], "2..16"),
+    "bits malformed": (["--bits", "5,8"], "W,A,G,E"),
+    "missing data dir": (["--dataset", "fashion-mnist", "--data-dir", "/nonexistent/x"],
+                         "not found"),
+    "data dir needed": (["--dataset", "fashion-mnist"], "--data-dir"),
+    "unknown protocol": (["--protocol", "nope"], "minibatch"),
+    "bad set section": (["--set", "foo.bar=1"], "device"),
+    "bad set field": (["--set", "train.speed=1"], "valid fields"),
+    "bad set type": (["--set", "train.epochs=many"], "int"),
+    "negative epochs": (["--epochs", "0"], ">= 1"),
+    "momentum range": (["--momentum", "1.5"], "[0, 1)"),
+    "device field range": (["--c2c", "-0.1"], "c2c"),
+    "unknown option": (["--colour", "red"], "--colour"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+@pytest.mark.parametrize("cmd", ["run", "train"])
+def test_bad_input_is_one_line_error_with_no_files(case, cmd, tmp_path):
+    args, hint = BAD[case]
+    out = tmp_path / "out"
+    r = CliRunner().invoke(cli, [cmd, *QUICK, *args, "--out", str(out)])
+    assert r.exit_code != 0
+    lines = [l for l in r.output.splitlines() if l.strip()]
+    assert len(lines) == 1, r.output
+    assert lines[0].startswith("error:") and hint in lines[0], lines[0]
+    assert "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_evaluate_of_missing_run_is_one_line_error(tmp_path):
+    r = CliRunner().invoke(cli, ["evaluate", str(tmp_path)])
+    assert r.exit_code != 0 and r.output.startswith("error:") and len(r.output.splitlines()) == 1
