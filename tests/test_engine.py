@@ -60,8 +60,9 @@ def test_bp_gradients_match_finite_differences(act, loss):
 
 
 def _angle(a, b) -> float:
-    a, b = a.ravel(), b.ravel()
-    return float(np.degrees(np.arccos(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))))
+    a, b = a.ravel().astype(np.float64), b.ravel().astype(np.float64)
+    cos = a @ b / (np.linalg.norm(a) * np.linalg.norm(b))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
 @pytest.mark.parametrize("algo", ["fa", "dfa"])

@@ -67,11 +67,11 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "bp": Rule(bp, "none", 0.05, "backpropagation"),
-    "fa": Rule(fa, "layer", 0.05, "feedback alignment"),
-    "dfa": Rule(dfa, "direct", 0.05, "direct feedback alignment"),
-    "drtp": Rule(drtp, "direct", 0.05, "direct random target projection"),
-    "shallow": Rule(shallow, "none", 0.05, "only the output layer learns"),
+    "bp": Rule(bp, "none", 0.1, "backpropagation"),
+    "fa": Rule(fa, "layer", 0.1, "feedback alignment"),
+    "dfa": Rule(dfa, "direct", 0.1, "direct feedback alignment"),
+    "drtp": Rule(drtp, "direct", 0.1, "direct random target projection"),
+    "shallow": Rule(shallow, "none", 0.1, "only the output layer learns"),
 }
 
 

@@ -73,6 +73,7 @@ class Trainer:
         self.velocity = [np.zeros_like(w) for w in weights]
         self.act, self.dact = ACTIVATIONS[cfg.network.activation]
         self.n_classes = self.sizes[-1]
+        self.eye = np.eye(self.n_classes, dtype=np.float32)
 
     # ------------------------------------------------------------------ passes
     def forward(self, x: np.ndarray, train: bool) -> tuple[list, list, np.ndarray]:
@@ -100,7 +101,7 @@ class Trainer:
         the batch-mean loss and the number of correct predictions. Counts reads in the trace."""
         q = self.cfg.quant
         n = len(x)
-        target = np.eye(self.n_classes, dtype=np.float32)[y]
+        target = self.eye[y]
         inputs, derivs, z = self.forward(x, train=True)
         out, err, loss = output_and_error(z, target, self.cfg.network.loss)
         qe = lambda e: quantize_scaled(e, q.error)  # noqa: E731 - errors enter arrays at E bits
@@ -129,10 +130,12 @@ class Trainer:
         for l, g in enumerate(grads):
             if g is None:
                 continue
-            v = self.velocity[l]
-            v *= mu
-            v += g
-            self.store.write(l, -(self.lr[l] * self.lr_factor) * v / self.gains[l])
+            v = g
+            if mu:
+                v = self.velocity[l]
+                v *= mu
+                v += g
+            self.store.write(l, v * (-(self.lr[l] * self.lr_factor) / self.gains[l]))
 
     def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         """One optimizer step on a batch; returns (mean loss, correct predictions)."""
@@ -145,11 +148,10 @@ class Trainer:
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> tuple[float, float]:
         """Test loss and accuracy, reading the arrays as inference hardware would."""
         losses, correct = 0.0, 0
-        eye = np.eye(self.n_classes, dtype=np.float32)
         for i in range(0, len(x), batch):
             xb, yb = x[i:i + batch], y[i:i + batch]
             _, _, z = self.forward(xb, train=False)
-            out, _, loss = output_and_error(z, eye[yb], self.cfg.network.loss)
+            out, _, loss = output_and_error(z, self.eye[yb], self.cfg.network.loss)
             losses += loss * len(xb)
             correct += int((out.argmax(axis=1) == yb).sum())
         self.trace.test_vectors += len(x)
