@@ -265,9 +265,11 @@ def describe_preset(p: DevicePreset) -> str:
     """Every field with its unit, then the derived values (what `presets show` prints)."""
     from tabulate import tabulate
 
+    head = f"{p.name}: {p.description}\nsource: {p.citation}\n\n"
     rows = [[k, "" if v is None else (", ".join(v) if isinstance(v, (list, tuple)) else v),
-             UNITS.get(k, "")] for k, v in p.to_dict().items()]
+             UNITS.get(k, "")] for k, v in p.to_dict().items()
+            if k not in ("name", "description", "citation")]
     rows += [["gmax (derived)", f"{p.gmax:.6g}", "S"], ["gmin (derived)", f"{p.gmin:.6g}", "S"],
              ["A_ltp (derived)", f"{p.a_ltp_pulses:.6g}", "pulses (inf = linear)"],
              ["A_ltd (derived)", f"{p.a_ltd_pulses:.6g}", "pulses (inf = linear)"]]
-    return tabulate(rows, headers=["field", "value", "unit"], tablefmt="simple")
+    return head + tabulate(rows, headers=["field", "value", "unit"], tablefmt="simple")
