@@ -271,6 +271,67 @@ def evaluate(run_dir, fmt, quiet):
     print_summary(row, fmt, Path(run_dir))
 
 
+HW_FLAGS = ("hw", "adc_bits", "subarray", "col_mux", "tech")
+
+
+@cli.command()
+@click.argument("run_dir", required=False, type=click.Path(file_okay=False))
+@with_options(RUN_OPTIONS)
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Write hardware.csv and estimate.csv to this directory.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="What to print on stdout.")
+def estimate(run_dir, out, fmt, **o):
+    """Area, latency and energy of training on a NeuroSim-style chip: of a finished run
+    (its measured pulse counts), or of a configuration without training (expected pulse
+    counts). Hardware flags (--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)
+    re-price a finished run on other hardware.
+
+    \b
+    Examples:
+      cimbench estimate runs/dfa-rram-s0-1a2b3c4d
+      cimbench estimate --algo dfa --device rram --network 784-256-256-10
+      cimbench estimate --algo bp --device rram --network 784-256-256-10 --adc-bits 4 --format csv
+    """
+    from cimbench import runner
+
+    if run_dir is not None:
+        cfg, trace, _ = runner.load_run(Path(run_dir))
+        extra = [k for k, v in o.items() if v not in (None, (), "minibatch")
+                 and k not in HW_FLAGS + ("sets",)]
+        if extra or any(not t.startswith("hw.") for t in o.get("sets") or ()):
+            raise ConfigError("a finished run can only be re-priced with hardware flags "
+                              "(--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)")
+        if trace is None:
+            raise ConfigError(f"{run_dir} has no trace.json: train it first")
+        cfg = runner.reprice_config(cfg, o.get("hw") or (f"{o['tech']}nm" if o.get("tech") else None),
+                                    overrides_from_flags(o).get("hw", {}))
+    else:
+        cfg = config_from_flags(o)
+        trace = runner.expected_run_trace(cfg)
+    report = runner.hardware_summary(cfg, trace)
+    row = {"run_id": cfg.run_id, "algo": cfg.train.algo, "device": cfg.device.name,
+           "network": cfg.network.label, "hw": cfg.hw.name, "adc_bits": cfg.hw.adc_bits,
+           "pulse_counts": "measured" if run_dir else "expected", **report.summary}
+    if out:
+        runner.write_csv(Path(out) / "hardware.csv", report.rows)
+        runner.write_csv(Path(out) / "estimate.csv", [row])
+    if fmt == "table":
+        from cimbench.report import table_text
+        cols = ["area_mm2", "latency_s", "energy_j", "leakage_w", "tops", "tops_per_w"]
+        click.echo(table_text([row], ["algo", "device", "network", "hw", *cols], "simple"))
+        parts = [{"metric": "area (m^2)", "part": c, "value": v}
+                 for c, v in sorted(report.area_by_component().items())]
+        parts += [{"metric": "energy (J)", "part": c, "value": v}
+                  for c, v in sorted(report.energy_by_component().items())]
+        parts += [{"metric": "latency (s)", "part": f"phase {ph.upper()}",
+                   "value": report.summary[f"latency_{ph}_s"]} for ph in ("fw", "ag", "wg", "wu")]
+        click.echo("")
+        click.echo(table_text(parts, ["metric", "part", "value"], "simple"))
+    else:
+        print_summary(row, fmt, Path(out or "."))
+
+
 @cli.group()
 def presets():
     """List and inspect device, hardware and protocol presets.
@@ -311,6 +372,10 @@ def presets_show(name):
     from cimbench.device.preset import describe_preset, load_preset
 
     click.echo(describe_preset(load_preset(name)))
+
+
+from cimbench.study_cli import register as _register_study  # noqa: E402
+_register_study(cli)
 
 
 def main(argv=None):

@@ -137,10 +137,41 @@ def restore_trainer(run_dir: Path, data: Dataset | None = None):
 
 
 def hardware_summary(cfg: RunConfig, trace: Trace):
-    """Price a trace on the run's hardware; None where the estimator is not available."""
+    """Price a trace on the run's hardware."""
     from cimbench.hardware.estimator import estimate
 
     return estimate(trace, cfg.device, cfg.hw)
+
+
+def reprice_config(cfg: RunConfig, hw: str | None, overrides: dict) -> RunConfig:
+    """The same run on other hardware (a preset and/or field overrides)."""
+    import dataclasses
+
+    from cimbench.config import coerce_fields
+    from cimbench.hardware.config import load_hardware
+
+    hwc = load_hardware(hw) if hw else cfg.hw
+    if overrides:
+        hwc = hwc.with_overrides(**coerce_fields(type(hwc), overrides, "hw"))
+    return dataclasses.replace(cfg, hw=hwc)
+
+
+def expected_run_trace(cfg: RunConfig) -> Trace:
+    """Pulse counts expected for a configuration, without training. Samples per epoch:
+    samples_per_epoch, else train_limit, else 60,000 (MNIST and Fashion-MNIST)."""
+    import math
+
+    from cimbench.hardware.expected import expected_trace
+
+    n = cfg.train.samples_per_epoch or cfg.data.train_limit or 60000
+    per_epoch = math.ceil(n / cfg.train.batch_size)
+    trace = expected_trace(cfg.network.sizes, cfg.train.algo, cfg.train.batch_size,
+                           per_epoch * cfg.train.epochs, cfg.device, epochs=cfg.train.epochs)
+    if cfg.network.bias:
+        for layer in trace.layers:
+            layer.n_in += 1
+    trace.train_samples = n * cfg.train.epochs
+    return trace
 
 
 def summarize(cfg: RunConfig, trainer, hw_report=None, run_dir: Path | None = None) -> dict:

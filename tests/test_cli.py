@@ -119,3 +119,39 @@ def test_bad_input_is_one_line_error_with_no_files(case, cmd, tmp_path):
 def test_evaluate_of_missing_run_is_one_line_error(tmp_path):
     r = CliRunner().invoke(cli, ["evaluate", str(tmp_path)])
     assert r.exit_code != 0 and r.output.startswith("error:") and len(r.output.splitlines()) == 1
+
+
+def test_estimate_prices_config_without_training():
+    r = invoke("estimate", "--algo", "dfa", "--device", "rram", "--network", "784-256-256-10",
+               "--format", "json")
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.output)
+    assert row["pulse_counts"] == "expected" and row["area_mm2"] > 0 and row["energy_j"] > 0
+
+
+def test_estimate_of_finished_run_matches_run_and_reprices(tmp_path):
+    out = tmp_path / "r"
+    invoke("run", "--algo", "bp", "--device", "rram", *QUICK, "--out", str(out))
+    ran = pd.read_csv(out / "summary.csv").iloc[0]
+    r = invoke("estimate", str(out), "--format", "json")
+    again = json.loads(r.output)
+    assert again["pulse_counts"] == "measured"
+    for col in ("area_mm2", "latency_s", "energy_j"):
+        assert again[col] == pytest.approx(ran[col], rel=1e-12)
+    big = json.loads(invoke("estimate", str(out), "--adc-bits", "8", "--format", "json").output)
+    small = json.loads(invoke("estimate", str(out), "--adc-bits", "3", "--format", "json").output)
+    assert big["area_mm2"] > small["area_mm2"] and big["energy_j"] > small["energy_j"]
+    bad = CliRunner().invoke(cli, ["estimate", str(out), "--algo", "dfa"])
+    assert bad.exit_code != 0 and bad.output.startswith("error:") and len(bad.output.splitlines()) == 1
+
+
+def test_presets_list_and_show():
+    r = invoke("presets", "list", "--format", "csv")
+    names = set(pd.read_csv(io.StringIO(r.output)).name)
+    assert {"rram", "agsi", "taox-hfox", "pcmo", "alox-hfo2", "gst-pcm", "epiram", "hzo-fefet",
+            "sram", "ideal"} <= names
+    shown = invoke("presets", "show", "pcm").output  # alias of gst-pcm
+    assert shown.startswith("gst-pcm") and "A_ltp (derived)" in shown
+    gmin = [l for l in invoke("presets", "show", "agsi").output.splitlines()
+            if l.startswith("gmin")][0]
+    assert float(gmin.split()[2]) == pytest.approx(1 / 26e6 / 12.5, rel=1e-5)
