@@ -43,7 +43,10 @@ SHORT = dict(network={"sizes": (784, 64, 10)}, data={"train_limit": 4000, "test_
 # (what changes, the clean setting, the degraded setting); all on the rram preset
 NONIDEALITIES = {
     "levels": ({"device": {"levels_ltp": 64, "levels_ltd": 64}},
-               {"device": {"levels_ltp": 4, "levels_ltd": 4}}),
+               {"device": {"levels_ltp": 2, "levels_ltd": 2}}),
+    # with round-to-nearest pulses (MLP+NeuroSim), updates under half a level are lost
+    "levels_nearest": ({"device": {"levels_ltp": 64, "levels_ltd": 64, "rounding": "nearest"}},
+                       {"device": {"levels_ltp": 8, "levels_ltd": 8, "rounding": "nearest"}}),
     "adc_bits": ({"hw": {"adc_bits": 8}}, {"hw": {"adc_bits": 2}}),
     "stuck_at": ({"device": {"stuck_at_gmin": 0.0, "stuck_at_gmax": 0.0}},
                  {"device": {"stuck_at_gmin": 0.15, "stuck_at_gmax": 0.15}}),

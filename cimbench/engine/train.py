@@ -16,6 +16,7 @@ from cimbench.engine.network import ACTIVATIONS, init_weights, layer_gains, outp
 from cimbench.engine.quant import quantize, quantize_scaled
 from cimbench.engine.rules import RULES, Signals, feedback_matrices
 from cimbench.engine.seeds import streams
+from cimbench.device.physics import adc_quantize
 from cimbench.engine.store import IdealStore
 from cimbench.trace import Trace
 
@@ -108,7 +109,7 @@ class Trainer:
         signals = Signals(
             error=qe(err), target=target, derivs=derivs, feedback=self.feedback,
             transpose=lambda l, d: self.gains[l] * self.store.read_t(l, qe(d))[:, :self.sizes[l]],
-            project=lambda B, e: qe(e) @ B,
+            project=lambda B, e: self.read_feedback(B, qe(e)),
         )
         grads = []
         for l, d in enumerate(self.rule.fn(signals)):
@@ -123,6 +124,13 @@ class Trainer:
             g = inputs[l].T @ qe(d) / np.float32(n)
             grads.append(quantize_scaled(g, q.gradient, self.rngs["quant"]))
         return grads, loss, int((out.argmax(axis=1) == y).sum())
+
+    def read_feedback(self, B: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """e @ B through a fixed random feedback array: exact values, but the same ADC as the
+        trained arrays (FA/DFA/DRTP hardware reads them with their own column ADCs)."""
+        y = e @ B
+        bits = getattr(self.store, "adc_bits", None)
+        return y if bits is None else adc_quantize(y, bits)
 
     def apply(self, grads: list) -> None:
         """Momentum SGD on the network weights, handed to the store in device units."""
