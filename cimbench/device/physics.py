@@ -249,7 +249,7 @@ def adc_quantize(y: np.ndarray, bits: int | None) -> np.ndarray:
     """
     if bits is None:
         return y
-    r = float(np.max(np.abs(y))) if y.size else 0.0
+    r = float(np.abs(y).max()) if y.size else 0.0
     if r == 0.0 or not np.isfinite(r):
         return np.zeros_like(y)
     steps = (1 << int(bits)) - 1

