@@ -32,11 +32,11 @@ def matmuls_only(trainer: Trainer, x: np.ndarray, bs: int) -> float:
     return time.perf_counter() - t0
 
 
-def main():
+def measure(quant: dict, label: str, data=None):
     cfg = build_config(device="ideal", overrides={
         "train": {"algo": "bp", "epochs": 1, "batch_size": 100},
-        "network": {"sizes": (784, 256, 256, 10)}})
-    data = load_data(cfg)
+        "network": {"sizes": (784, 256, 256, 10)}, "quant": quant})
+    data = data or load_data(cfg)
     trainer = Trainer(cfg, data)
     order = trainer.epoch_order()
     x = data.x_train[order]
@@ -45,9 +45,15 @@ def main():
     trainer.fit(quiet=True)
     epoch = trainer.history[-1].seconds
     wall = time.perf_counter() - t0
-    print(f"matrix products alone: {base:.3f} s; training epoch: {epoch:.3f} s "
-          f"(+ test evaluation: {wall - epoch:.3f} s)")
-    print(f"ratio epoch / matmuls = {epoch / base:.2f}  (target <= 2.0)")
+    print(f"{label}: matrix products alone {base:.3f} s; training epoch {epoch:.3f} s "
+          f"(+ test evaluation {wall - epoch:.3f} s); ratio epoch / matmuls = {epoch / base:.2f}"
+          f"  (target <= 2.0)")
+    return data
+
+
+def main():
+    data = measure({"activation": None, "gradient": None, "error": None}, "float (--bits none)")
+    measure({}, "default protocol (A 8, G 5 stochastic, E 8 bits)", data)
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def sweep(experiment, quick, out, jobs, executor, scheduler, list_only, no_plot,
       cimbench sweep --algo bp,dfa --c2c 0.01,0.03 --seed 0..2 --epochs 2 -j 2
       cimbench sweep --experiment c2c --quick
       cimbench sweep --experiment width --out sweeps/width --jobs 2
-      cimbench sweep --experiment devices --executor dask --scheduler tcp://10.0.0.5:8786
+      cimbench sweep --experiment devices --executor dask --scheduler tcp://SCHEDULER:8786
     """
     from cimbench import sweep as sw
 

@@ -10,10 +10,11 @@ import numpy as np
 
 
 def stochastic_round(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Round to an adjacent integer with probability given by the distance (unbiased)."""
-    x = np.asarray(x, dtype=np.float32)
-    lo = np.floor(x)
-    return lo + (rng.random(x.shape, dtype=np.float32) < (x - lo))
+    """Round to an adjacent integer with probability given by the distance (unbiased):
+    floor(x + u), u ~ U[0, 1), rounds up with probability x - floor(x)."""
+    u = rng.random(np.shape(x), dtype=np.float32)
+    u += x
+    return np.floor(u, out=u)
 
 
 def quantize(x: np.ndarray, bits: int | None, rng: np.random.Generator | None = None) -> np.ndarray:
@@ -21,10 +22,16 @@ def quantize(x: np.ndarray, bits: int | None, rng: np.random.Generator | None = 
     if bits is None:
         return x
     scale = np.float32(2.0 ** (bits - 1))
-    y = x * scale
-    y = np.rint(y) if rng is None else stochastic_round(y, rng)
+    if rng is None:
+        y = np.multiply(x, scale, dtype=np.float32)
+        np.rint(y, out=y)
+    else:
+        y = stochastic_round(x * scale, rng)
     lim = scale - 1
-    return (np.clip(y, -lim, lim) / scale).astype(np.float32)
+    np.minimum(y, lim, out=y)
+    np.maximum(y, -lim, out=y)
+    y *= np.float32(1.0) / scale  # a power of two: exact, same as dividing
+    return y
 
 
 def pow2_scale(x: np.ndarray) -> np.float32:

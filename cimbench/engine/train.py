@@ -105,7 +105,16 @@ class Trainer:
         target = self.eye[y]
         inputs, derivs, z = self.forward(x, train=True)
         out, err, loss = output_and_error(z, target, self.cfg.network.loss)
-        qe = lambda e: quantize_scaled(e, q.error)  # noqa: E731 - errors enter arrays at E bits
+        seen: dict[int, tuple] = {}
+
+        def qe(e: np.ndarray) -> np.ndarray:
+            """Errors enter arrays at E bits; each error array is quantized once."""
+            if q.error is None:
+                return e
+            if id(e) not in seen:
+                seen[id(e)] = (e, quantize_scaled(e, q.error))  # holds e: ids stay unique
+            return seen[id(e)][1]
+
         signals = Signals(
             error=qe(err), target=target, derivs=derivs, feedback=self.feedback,
             transpose=lambda l, d: self.gains[l] * self.store.read_t(l, qe(d))[:, :self.sizes[l]],
