@@ -26,6 +26,10 @@ class CimbenchGroup(click.Group):
         except CimbenchError as e:
             click.echo(f"error: {e}", err=True)
             sys.exit(2)
+        except OSError as e:  # unwritable --out, full disk, ...: the file and the reason
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"error: {where}{e.strerror or e}", err=True)
+            sys.exit(2)
         except (click.Abort, KeyboardInterrupt):
             click.echo("interrupted", err=True)
             sys.exit(130)
@@ -162,7 +166,9 @@ def overrides_from_flags(o: dict) -> dict:
         ov["device"].update(stuck_at_gmin=lo, stuck_at_gmax=hi)
     if o.get("subarray"):
         s = _ints(o["subarray"], "--subarray")
-        rows, cols = (s[0], s[0]) if len(s) == 1 else s[:2]
+        if len(s) not in (1, 2):
+            raise ConfigError(f"--subarray expects N or ROWSxCOLS, got '{o['subarray']}'")
+        rows, cols = (s[0], s[0]) if len(s) == 1 else s
         ov["hw"].update(subarray_rows=rows, subarray_cols=cols)
     from cimbench.config import parse_assignment
     for text in o.get("sets") or ():
@@ -171,13 +177,17 @@ def overrides_from_flags(o: dict) -> dict:
     return {k: v for k, v in ov.items() if v}
 
 
+def hw_choice(o: dict) -> str | None:
+    """--hw PRESET, or --tech N meaning the NNnm preset; not both."""
+    if o.get("hw") and o.get("tech") is not None:
+        raise ConfigError("--tech picks the hardware preset NNnm; give either --tech or --hw")
+    return o.get("hw") or (f"{o['tech']}nm" if o.get("tech") is not None else None)
+
+
 def config_from_flags(o: dict):
     from cimbench.config import build_config
 
-    hw = o.get("hw")
-    if hw is None and o.get("tech") is not None:
-        hw = f"{o['tech']}nm"
-    return build_config(protocol=o["protocol"], device=o.get("device"), hw=hw,
+    return build_config(protocol=o["protocol"], device=o.get("device"), hw=hw_choice(o),
                         overrides=overrides_from_flags(o))
 
 
@@ -304,8 +314,7 @@ def estimate(run_dir, out, fmt, **o):
                               "(--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)")
         if trace is None:
             raise ConfigError(f"{run_dir} has no trace.json: train it first")
-        cfg = runner.reprice_config(cfg, o.get("hw") or (f"{o['tech']}nm" if o.get("tech") else None),
-                                    overrides_from_flags(o).get("hw", {}))
+        cfg = runner.reprice_config(cfg, hw_choice(o), overrides_from_flags(o).get("hw", {}))
     else:
         cfg = config_from_flags(o)
         trace = runner.expected_run_trace(cfg)
@@ -334,7 +343,7 @@ def estimate(run_dir, out, fmt, **o):
 
 @cli.group()
 def presets():
-    """List and inspect device, hardware and protocol presets.
+    """List device, hardware and protocol presets; inspect a device preset.
 
     \b
     Example:
@@ -344,18 +353,20 @@ def presets():
 
 
 @presets.command("list")
+@click.option("--kind", type=click.Choice(["device", "hardware", "protocol"]), default="device",
+              show_default=True, help="Which presets to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
-def presets_list(fmt):
-    """A table of all device presets with their key figures."""
-    from cimbench.device.preset import list_presets, load_preset
+def presets_list(kind, fmt):
+    """A table of the presets of one kind with their key figures.
+
+    \b
+    Examples:
+      cimbench presets list
+      cimbench presets list --kind hardware --format csv
+    """
     from cimbench.report import csv_text, table_text
 
-    rows = []
-    for name in list_presets():
-        p = load_preset(name)
-        rows.append({"name": p.name, "kind": p.kind, "levels": f"{p.levels_ltp}/{p.levels_ltd}",
-                     "nl": f"{p.nl_ltp}/{p.nl_ltd}", "c2c": p.c2c, "on_off": p.on_off,
-                     "r_on_ohm": p.r_on, "aliases": ",".join(getattr(p, "aliases", ()) or ())})
+    rows = {"device": _device_rows, "hardware": _hardware_rows, "protocol": _protocol_rows}[kind]()
     cols = list(rows[0])
     if fmt == "csv":
         click.echo(csv_text(rows), nl=False)
@@ -365,10 +376,42 @@ def presets_list(fmt):
         click.echo(table_text(rows, cols, "simple"))
 
 
+def _device_rows() -> list[dict]:
+    from cimbench.device.preset import list_presets, load_preset
+
+    rows = []
+    for name in list_presets():
+        p = load_preset(name)
+        rows.append({"name": p.name, "kind": p.kind, "levels": f"{p.levels_ltp}/{p.levels_ltd}",
+                     "nl": f"{p.nl_ltp}/{p.nl_ltd}", "c2c": p.c2c, "on_off": p.on_off,
+                     "r_on_ohm": p.r_on, "aliases": ",".join(p.aliases)})
+    return rows
+
+
+def _hardware_rows() -> list[dict]:
+    from cimbench.hardware.config import list_hardware, load_hardware
+
+    return [{"name": h.name, "tech_nm": h.tech_nm, "subarray": f"{h.subarray_rows}x{h.subarray_cols}",
+             "col_mux": h.col_mux, "adc_bits": h.adc_bits, "adc_type": h.adc_type}
+            for h in map(load_hardware, list_hardware())]
+
+
+def _protocol_rows() -> list[dict]:
+    from cimbench.config import load_protocol, protocols
+
+    return [{"name": n, "description": load_protocol(n).get("description", "")}
+            for n in protocols()]
+
+
 @presets.command("show")
 @click.argument("name")
 def presets_show(name):
-    """Every field of a device preset with units, plus derived values."""
+    """Every field of a device preset with units, plus derived values.
+
+    \b
+    Example:
+      cimbench presets show agsi
+    """
     from cimbench.device.preset import describe_preset, load_preset
 
     click.echo(describe_preset(load_preset(name)))

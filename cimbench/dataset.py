@@ -27,6 +27,12 @@ FILES = {
 
 # SHA-256 of the gzip files (shared/data/SHA256SUMS; gzip -6 -n, reproducible bytes).
 KNOWN_SHA256 = {
+    "mnist": {
+        "t10k-images-idx3-ubyte.gz": "c99a2fc9c8f7934dac9481251fc235227437fdcccfb8de53efcb767a8c3b057e",
+        "t10k-labels-idx1-ubyte.gz": "e2650e6732b191c90c7705906a2d65c6c0a20efb31f5c53d1b2b0bda74d911e9",
+        "train-images-idx3-ubyte.gz": "12bacf187eba4f770a04d97be5dbaad9289fe5d89a89729b6af3255c8bbfa9e1",
+        "train-labels-idx1-ubyte.gz": "7f4ede8117c9f121a708539f3c1b71dc8cb827447542df31cdf7b815d0762e1f",
+    },
     "fashion-mnist": {
         "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
         "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",

@@ -71,6 +71,7 @@ def manifest(cfg: RunConfig, argv: list[str] | None, status: str) -> dict:
         "seed": cfg.train.seed,
         "versions": {"cimbench": cimbench.__version__, "python": platform.python_version(),
                      "numpy": np.__version__},
+        "blas_threads": cimbench.BLAS_THREADS,
     }
 
 
@@ -114,8 +115,11 @@ def load_run(run_dir: Path):
     mpath = run_dir / "manifest.json"
     if not mpath.is_file():
         raise CimbenchError(f"not a run directory (no manifest.json): {run_dir}")
-    m = json.loads(mpath.read_text())
-    cfg = config_from_dict(m["config"])
+    try:
+        m = json.loads(mpath.read_text())
+        cfg = config_from_dict(m["config"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CimbenchError(f"{mpath}: not a cimbench manifest ({type(exc).__name__}: {exc})") from None
     tpath = run_dir / "trace.json"
     trace = Trace.from_dict(json.loads(tpath.read_text())) if tpath.is_file() else None
     return cfg, trace, m
@@ -168,6 +172,7 @@ def expected_run_trace(cfg: RunConfig) -> Trace:
     trace = expected_trace(cfg.network.sizes, cfg.train.algo, cfg.train.batch_size,
                            per_epoch * cfg.train.epochs, cfg.device, epochs=cfg.train.epochs)
     if cfg.network.bias:
+        trace.bias = True
         for layer in trace.layers:
             layer.n_in += 1
     trace.train_samples = n * cfg.train.epochs

@@ -53,6 +53,7 @@ class Trace:
     epochs: int = 0
     train_samples: int = 0   # training samples seen (batch_size x iterations, last batch may be short)
     test_vectors: int = 0    # inference vectors evaluated (not part of the training cost)
+    bias: bool = False       # each array's last row is an always-on bias input (n_in counts it)
 
     @classmethod
     def for_network(cls, algo: str, batch_size: int, sizes: list[int] | tuple[int, ...]) -> "Trace":

@@ -99,6 +99,10 @@ BAD = {
     "momentum range": (["--momentum", "1.5"], "[0, 1)"),
     "device field range": (["--c2c", "-0.1"], "c2c"),
     "unknown option": (["--colour", "red"], "--colour"),
+    "tech and hw": (["--tech", "45", "--hw", "22nm"], "--tech"),
+    "unknown tech": (["--tech", "7"], "7nm"),
+    "subarray shape": (["--subarray", "128x128x5"], "ROWSxCOLS"),
+    "device file not toml": (["--device", "/bin/ls"], "/bin/ls"),
 }
 
 
@@ -155,3 +159,31 @@ def test_presets_list_and_show():
     gmin = [l for l in invoke("presets", "show", "agsi").output.splitlines()
             if l.startswith("gmin")][0]
     assert float(gmin.split()[2]) == pytest.approx(1 / 26e6 / 12.5, rel=1e-5)
+
+
+def test_unwritable_out_is_one_line_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    r = CliRunner().invoke(cli, ["run", *QUICK, "--device", "ideal", "--out", str(blocker / "x")])
+    assert r.exit_code != 0 and r.output.startswith("error:") and len(r.output.splitlines()) == 1
+
+
+def test_files_named_like_presets_do_not_hijack_them(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rram").write_text("not toml")
+    (tmp_path / "32nm").mkdir()
+    r = invoke("estimate", "--algo", "dfa", "--device", "rram", "--network", "784-32-10",
+               "--format", "json")
+    assert r.exit_code == 0, r.output
+
+
+def test_presets_list_every_kind():
+    for kind, name in (("hardware", "32nm"), ("protocol", "neurosim-mlp"), ("device", "agsi")):
+        r = invoke("presets", "list", "--kind", kind, "--format", "csv")
+        assert r.exit_code == 0 and name in set(pd.read_csv(io.StringIO(r.output)).name)
+
+
+def test_corrupt_manifest_is_one_line_error(tmp_path):
+    (tmp_path / "manifest.json").write_text("{not json")
+    r = CliRunner().invoke(cli, ["evaluate", str(tmp_path)])
+    assert r.exit_code != 0 and r.output.startswith("error:") and len(r.output.splitlines()) == 1

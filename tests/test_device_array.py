@@ -186,3 +186,29 @@ def test_ideal_preset_is_refused_and_digital_is_linear():
     s.write(0, np.full((4, 4), 3 * 2.0 / 64, dtype=np.float32))
     # stochastic rounding of an exact integer is exact
     assert s.trace.layers[0].ltp_pulses == 3 * 16
+
+
+@pytest.mark.parametrize("sparse", [True, False])
+@pytest.mark.parametrize("name", ["agsi", "pcmo", "rram"])
+def test_store_update_follows_the_published_curve_from_each_devices_position(
+        name, sparse, monkeypatch):
+    """Independent check of the store's update tables against DESIGN.md's closed form:
+    P0 = -A ln(1 - (G - Gmin)/B), then G = G(P0 + n), on the curve of the pulse direction."""
+    monkeypatch.setattr(array_mod, "_SPARSE_FRAC", 2.0 if sparse else -1.0)
+    p = load_preset(name).with_overrides(c2c=0.0, d2d=0.0, rounding="nearest",
+                                         mapping="reference")
+    rng = np.random.default_rng(7)
+    s = _store(p, [rng.uniform(-0.9, 0.9, (12, 9))])
+    g0 = s.conductances(0)[0].astype(np.float64)
+    n = rng.integers(-12, 13, size=(12, 9))
+    pmax = np.where(n > 0, p.levels_ltp, p.levels_ltd)
+    s.write(0, (n * 2.0 / pmax).astype(np.float32))
+    expect = np.empty_like(g0)
+    for direction, a, levels in ((n > 0, p.a_ltp_pulses, p.levels_ltp),
+                                 (n <= 0, p.a_ltd_pulses, p.levels_ltd)):
+        p0 = physics.pulse_position(g0[direction], a, levels, p.gmin, p.gmax)
+        expect[direction] = physics.conductance(p0 + n[direction], a, levels, p.gmin, p.gmax)
+    expect = np.clip(expect, p.gmin, p.gmax)
+    np.testing.assert_allclose(s.conductances(0)[0], expect, atol=1e-5 * (p.gmax - p.gmin))
+    assert s.trace.layers[0].ltp_pulses == n[n > 0].sum()
+    assert s.trace.layers[0].ltd_pulses == -n[n < 0].sum()

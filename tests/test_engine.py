@@ -150,11 +150,43 @@ def test_diverging_run_is_reported_not_raised():
     assert tr.status == "diverged"
 
 
-def test_trace_counts_reads_and_updates_per_phase():
-    tr = toy_trainer("bp", epochs=1, batch_size=32)
+@pytest.mark.parametrize("algo", ["bp", "fa", "dfa", "drtp", "shallow"])
+def test_trace_counts_reads_and_updates_per_phase(algo):
+    tr = toy_trainer(algo, epochs=1, batch_size=32)
     tr.fit(quiet=True)
-    n, steps = 256, 8
+    n, steps, last = 256, 8, 2
     for l, layer in enumerate(tr.trace.layers):
-        assert layer.fw_vectors == n and layer.wg_vectors == n and layer.updates == steps
-        assert layer.ag_vectors == (0 if l == 0 else n)
+        learns = algo != "shallow" or l == last
+        assert layer.fw_vectors == n
+        assert layer.wg_vectors == (n if learns else 0)
+        assert layer.updates == (steps if learns else 0)
+        assert layer.ag_vectors == (0 if l == 0 or algo == "shallow" else n)
+        assert layer.n_in == tr.sizes[l] + 1 and tr.trace.bias  # the bias row is counted
     assert tr.trace.iterations == steps and tr.trace.test_vectors == 256
+
+
+def test_drtp_hidden_update_is_target_projection_times_derivative():
+    """DRTP's hidden delta needs no output error: it is (-t B_l) * f'(z_l), whatever the output."""
+    tr = toy_trainer("drtp", epochs=1)
+    x, y = tr.data.x_train[:8], tr.data.y_train[:8]
+    inputs, derivs, _ = tr.forward(x, train=True)
+    grads, _, _ = tr.gradients(x, y)
+    t = np.eye(tr.n_classes, dtype=np.float32)[y]
+    for l in range(len(derivs)):
+        delta = (-t @ tr.feedback[l]) * derivs[l]
+        np.testing.assert_allclose(grads[l], inputs[l].T @ delta / len(x), rtol=1e-5, atol=1e-7)
+
+
+def test_test_set_size_does_not_change_training():
+    """Test reads draw read noise from their own stream, so evaluating more test images
+    leaves the training trajectory untouched."""
+    from cimbench.runner import load_data
+    hist = []
+    for test_limit in (100, 200):
+        cfg = build_config(device="rram", overrides={
+            "network": {"sizes": (784, 16, 10)}, "device": {"read_noise": 0.05},
+            "train": {"epochs": 2}, "data": {"train_limit": 300, "test_limit": test_limit}})
+        tr = Trainer(cfg, load_data(cfg))
+        tr.fit(quiet=True)
+        hist.append([(r.train_loss, r.train_acc) for r in tr.history])
+    assert hist[0] == hist[1]

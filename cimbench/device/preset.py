@@ -12,13 +12,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-try:  # Python >= 3.11
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[no-redef]
-
-import cimbench
 from cimbench.errors import ConfigError
+from cimbench.paths import looks_like_path, presets_dir, read_toml
 
 KINDS = ("analog", "digital", "ideal")
 C2C_MODES = ("per-pulse", "per-update")
@@ -184,26 +179,13 @@ def preset_from_dict(d: dict[str, Any], source: str = "<dict>") -> DevicePreset:
 
 # ------------------------------------------------------------------------------ lookup
 
-def presets_dir() -> Path:
-    """The presets directory: inside the package (wheel) or next to it (source checkout)."""
-    pkg = Path(cimbench.__file__).parent
-    inside = pkg / "presets"
-    return inside if inside.is_dir() else pkg.parent / "presets"
-
-
 def _device_files() -> list[Path]:
     d = presets_dir() / "devices"
     return sorted(d.glob("*.toml")) if d.is_dir() else []
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read device preset ({exc.strerror})") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML ({exc})") from None
+    return read_toml(path)
 
 
 def _display(path: Path) -> str:
@@ -242,7 +224,7 @@ def load_preset(name_or_path: str | Path) -> DevicePreset:
     """A shipped preset by name or alias (case-insensitive), or a user TOML file by path."""
     s = str(name_or_path)
     p = Path(s)
-    if s.endswith(".toml") or p.is_file():
+    if looks_like_path(s):
         if not p.is_file():
             raise ConfigError(f"{s}: device preset file not found")
         return load_file(p)

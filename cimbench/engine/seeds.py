@@ -7,7 +7,7 @@ import numpy as np
 
 # Fixed indices: adding a stream later must not renumber the existing ones.
 STREAMS = {"data": 0, "weights": 1, "feedback": 2, "d2d": 3, "c2c": 4, "read": 5, "round": 6,
-           "quant": 7}
+           "quant": 7, "read_eval": 8}
 
 
 def streams(seed: int) -> dict[str, np.random.Generator]:

@@ -67,6 +67,7 @@ class Trainer:
         weights = init_weights(self.sizes, cfg.network.init, self.gains, self.rngs["weights"])
         if self.bias:  # one extra always-on input row per array, initialized to zero
             weights = [np.vstack([w, np.zeros((1, w.shape[1]), np.float32)]) for w in weights]
+            self.trace.bias = True
             for layer in self.trace.layers:
                 layer.n_in += 1
         self.feedback = feedback_matrices(cfg.train.algo, self.sizes, self.rngs["feedback"])
@@ -112,7 +113,9 @@ class Trainer:
             if q.error is None:
                 return e
             if id(e) not in seen:
-                seen[id(e)] = (e, quantize_scaled(e, q.error))  # holds e: ids stay unique
+                qv = quantize_scaled(e, q.error)
+                seen[id(e)] = (e, qv)    # holding e and qv keeps their ids unique
+                seen[id(qv)] = (qv, qv)  # an error already on the grid is not quantized again
             return seen[id(e)][1]
 
         signals = Signals(
@@ -172,12 +175,17 @@ class Trainer:
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> tuple[float, float]:
         """Test loss and accuracy, reading the arrays as inference hardware would."""
         losses, correct = 0.0, 0
+        store_rngs = getattr(self.store, "rngs", None)
+        if store_rngs is not None:  # test reads draw their own noise: the test-set size
+            train_read, store_rngs["read"] = store_rngs["read"], self.rngs["read_eval"]
         for i in range(0, len(x), batch):
             xb, yb = x[i:i + batch], y[i:i + batch]
             _, _, z = self.forward(xb, train=False)
             out, _, loss = output_and_error(z, self.eye[yb], self.cfg.network.loss)
             losses += loss * len(xb)
             correct += int((out.argmax(axis=1) == yb).sum())
+        if store_rngs is not None:  # must not shift the training stream
+            store_rngs["read"] = train_read
         self.trace.test_vectors += len(x)
         return losses / len(x), correct / len(x)
 

@@ -12,30 +12,16 @@ Units are SI throughout (m, s, J, W, F, V) except where the field name says othe
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from cimbench.errors import ConfigError
+from cimbench.paths import looks_like_path, presets_dir, read_toml
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 ADC_TYPES = ("flash", "sar")
 CELLS = ("1T1R", "1R")
-
-
-def presets_dir() -> Path:
-    """Directory holding the preset folders: inside the package (wheel) or the source checkout."""
-    import cimbench
-
-    inside = Path(cimbench.__file__).parent / "presets"
-    if inside.is_dir():
-        return inside
-    return Path(cimbench.__file__).parent.parent / "presets"
 
 
 def hardware_dir() -> Path:
@@ -235,7 +221,7 @@ def _validate(hw: HardwareConfig, source: str) -> None:
 
 def _resolve(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
-    if p.suffix == ".toml" or p.exists() or len(p.parts) > 1:
+    if looks_like_path(str(name_or_path)):
         if not p.is_file():
             raise ConfigError(f"hardware preset file not found: {p}")
         return p
@@ -251,11 +237,7 @@ def load_hardware(name_or_path: str | Path = "32nm") -> HardwareConfig:
     if isinstance(name_or_path, HardwareConfig):
         return name_or_path
     path = _resolve(name_or_path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as e:
-        msg = str(e).replace("\n", " ")
-        raise ConfigError(f"{path}: invalid TOML: {msg}") from None
+    data = read_toml(path)
     types = _field_types()
     unknown = sorted(set(data) - set(types))
     if unknown:

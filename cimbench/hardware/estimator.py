@@ -185,11 +185,13 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
     # ------------------------------------------------------------------ geometry per layer
     arrays = [_tile(ly.n_in, ly.n_out * dev.cells_per_weight, hw) for ly in layers]
     fb: list[_Array | None] = [None] * L       # feedback array read at layer l (AG of layer l)
+    # errors exist for real inputs only: an always-on bias row has no error to carry back
+    n_err = [ly.n_in - int(trace.bias) for ly in layers]
     for l in range(1, L):
         if r.feedback == "layer":
-            fb[l] = _tile(layers[l].n_out, layers[l].n_in * dev.cells_per_weight, hw)
+            fb[l] = _tile(layers[l].n_out, n_err[l] * dev.cells_per_weight, hw)
         elif r.feedback == "direct":
-            fb[l] = _tile(n_classes, layers[l].n_in * dev.cells_per_weight, hw)
+            fb[l] = _tile(n_classes, n_err[l] * dev.cells_per_weight, hw)
 
     # ------------------------------------------------------------------ areas
     comparators = 0
@@ -363,13 +365,13 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
                 macs += nv * ly.n_in * ly.n_out
             elif fb[l] is not None:
                 b = fb[l]
-                t = read("ag", l, b, b.rows_used, ly.n_in * dev.cells_per_weight, False, hw.err_bits,
-                         nv, b.rows_used, ly.n_in)
-                macs += nv * b.rows_used * ly.n_in
+                t = read("ag", l, b, b.rows_used, n_err[l] * dev.cells_per_weight, False,
+                         hw.err_bits, nv, b.rows_used, n_err[l])
+                macs += nv * b.rows_used * n_err[l]
             else:
                 t = 0.0
             # error x f'(z) in the activation units is booked above; the new error goes to DRAM
-            ag_lat[l] = nv * t + dram("ag", l, nv * ly.n_in * hw.err_bits)
+            ag_lat[l] = nv * t + dram("ag", l, nv * n_err[l] * hw.err_bits)
             rep.add("ag", l, "total", "latency", ag_lat[l], "s")
         # WG
         if l in trained and ly.updates > 0:
