@@ -652,16 +652,8 @@ def _run_dask(todo: list[Cell], out: Path, client, on_done) -> None:
 
 
 def _atomic_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from cimbench.report import atomic_write_bytes
+    atomic_write_bytes(path, data)
 
 
 def default_out(grid: Grid) -> Path:
