@@ -29,7 +29,8 @@ def md(df: pd.DataFrame, floatfmt=".4f") -> str:
 
 def mean_std(df, rows, cols, value):
     g = df.groupby([rows, cols])[value]
-    m, s, n = g.mean().unstack(), g.std().unstack(), g.count().unstack()
+    order = (list(pd.unique(df[rows])), list(pd.unique(df[cols])))  # grid order, not lexical
+    m, s, n = (x.unstack().loc[order[0], order[1]] for x in (g.mean(), g.std(), g.count()))
     text = m.map(lambda x: f"{x:.4f}" if np.isfinite(x) else "")
     if (n.fillna(0) > 1).any().any():
         text = text + s.map(lambda x: f" ± {x:.4f}" if np.isfinite(x) else "")
@@ -50,7 +51,7 @@ def copy(name: str) -> pd.DataFrame:
 
 
 def main():
-    if (OUT / "neurosim-devices").is_dir():
+    if (OUT / "neurosim-devices").is_dir() and "agsi" in set(pd.read_csv(OUT / "neurosim-devices" / "summary.csv").device):
         d = copy("neurosim-devices")
         t = d.set_index("device")[["mean_last10_test_acc", "test_acc", "best_test_acc"]]
         t["published"] = t.index.map(PUBLISHED).fillna("")
@@ -66,7 +67,7 @@ def main():
             d = copy(name)
             section(name, md(mean_std(d, rows, cols, "test_acc")))
     if (OUT / "depth").is_dir():
-        d = copy("depth")
+        d = copy("depth").copy()
         d["N"] = d.network.str.count("-")
         d["backward_s"] = d.latency_ag_s + d.latency_wg_s + d.latency_wu_s
         p = d.pivot(index="N", columns="algo",
