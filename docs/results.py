@@ -60,7 +60,7 @@ def main():
         ref = pd.DataFrame(
             [(k, a[col], v, a[col] / v) for k, col, v in HW_REFERENCE],
             columns=["figure", "cimbench", "MLP+NeuroSim V3.0", "ratio"]).set_index("figure")
-        section("agsi hardware", md(ref, ".4g"))
+        section("agsi-hardware", md(ref, ".4g"))
     for name, rows, cols in (("devices", "device", "algo"), ("c2c", "algo", "device_c2c"),
                              ("adc", "algo", "hw_adc_bits"), ("width", "algo", "network")):
         if (OUT / name).is_dir():

@@ -159,7 +159,7 @@ class Trainer:
                 v = self.velocity[l]
                 v *= mu
                 v += g
-                self.store.write(l, v * scale)
+                self.store.write(l, np.multiply(v, scale, out=g))  # g is spent: reuse it
             else:  # plain SGD: scale the fresh gradient in place, no copies
                 g *= scale
                 self.store.write(l, g)
