@@ -11,18 +11,10 @@ from cimbench.device.array import AnalogStore
 from cimbench.device.preset import load_preset
 from cimbench.errors import ConfigError
 from cimbench.trace import Trace
+from device_helpers import make_rngs, make_store
 
 
-def _rngs(seed=0):
-    return {k: np.random.default_rng([seed, i]) for i, k in
-            enumerate(["d2d", "c2c", "read", "round"])}
-
-
-def _store(preset, w, adc_bits=None, seed=0):
-    w = [np.asarray(x, dtype=np.float64) for x in w]
-    trace = Trace.for_network("bp", 1, [w[0].shape[0]] + [x.shape[1] for x in w])
-    return AnalogStore(weights=w, trace=trace, preset=preset, adc_bits=adc_bits,
-                       rngs=_rngs(seed))
+_rngs, _store = make_rngs, make_store
 
 
 def _linear(**kw):

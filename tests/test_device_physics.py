@@ -11,6 +11,7 @@ from cimbench.device import physics
 from cimbench.device.array import AnalogStore
 from cimbench.device.preset import load_preset
 from cimbench.trace import Trace
+from device_helpers import make_rngs, make_store
 
 labels = st.floats(min_value=-9.0, max_value=9.0, allow_nan=False)
 levels = st.integers(min_value=1, max_value=200)
@@ -27,16 +28,7 @@ def _step(u, n, consts):
     return physics.apply_pulses(np.float64(u), float(n), c, q, off)
 
 
-def _rngs(seed=0):
-    return {k: np.random.default_rng([seed, i]) for i, k in
-            enumerate(["d2d", "c2c", "read", "round"])}
-
-
-def _store(preset, w, adc_bits=None, seed=0):
-    w = [np.asarray(x, dtype=np.float64) for x in w]
-    trace = Trace.for_network("bp", 1, [w[0].shape[0]] + [x.shape[1] for x in w])
-    return AnalogStore(weights=w, trace=trace, preset=preset, adc_bits=adc_bits,
-                       rngs=_rngs(seed))
+_rngs, _store = make_rngs, make_store
 
 
 # ------------------------------------------------------------------ curve
