@@ -29,6 +29,8 @@ read is one matmul.
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from cimbench.device import physics
@@ -236,6 +238,15 @@ class AnalogStore:
     def n_layers(self) -> int:
         return len(self._layers)
 
+    @contextlib.contextmanager
+    def read_stream(self, rng: np.random.Generator):
+        """Reads inside the block draw their read noise from rng (e.g. a separate test stream)."""
+        saved, self.rngs["read"] = self.rngs["read"], rng
+        try:
+            yield
+        finally:
+            self.rngs["read"] = saved
+
     def _read(self, x: np.ndarray, w: np.ndarray, g2: np.ndarray | None) -> np.ndarray:
         sigma = self.preset.read_noise
         y = physics.noisy_matmul(x, w, g2 if sigma > 0 else None, sigma, self.rngs["read"])
@@ -291,31 +302,30 @@ class AnalogStore:
             return
         if m <= _SPARSE_FRAC * L.size:
             idx = np.flatnonzero(cand)
-            v = d[idx].astype(np.float32)
-            ns = [self._pulses(v)]
-            if self.differential:
-                ns.append(self._pulses(-v))
-            fired = ns[0] != 0
-            for n in ns[1:]:
-                fired |= n != 0
+            ns, fired = self._plane_pulses(d[idx].astype(np.float32))
             if not fired.all():
                 idx = idx[fired]
                 ns = [n[fired] for n in ns]
             self._write_sparse(layer, idx, ns)
             return
-        v = d.astype(np.float32)
-        ns = [self._pulses(v)]
-        if self.differential:
-            ns.append(self._pulses(-v))
-        fired = ns[0] != 0
-        for n in ns[1:]:
-            fired |= n != 0
+        ns, fired = self._plane_pulses(d.astype(np.float32))
         mf = np.count_nonzero(fired)
         if mf <= _SPARSE_FRAC * L.size:
             idx = np.flatnonzero(fired)
             self._write_sparse(layer, idx, [n[idx] for n in ns])
         else:
             self._write_dense(layer, ns, fired)
+
+    def _plane_pulses(self, v: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """Pulse counts per device plane for requested changes v (G- gets the opposite change),
+        and which cells fire on any plane."""
+        ns = [self._pulses(v)]
+        if self.differential:
+            ns.append(self._pulses(-v))
+        fired = ns[0] != 0
+        for n in ns[1:]:
+            fired |= n != 0
+        return ns, fired
 
     def _write_sparse(self, layer: int, idx: np.ndarray, ns: list[np.ndarray]) -> None:
         """Physics on the gathered cells `idx` (sorted in-plane flat indices), float64 math.

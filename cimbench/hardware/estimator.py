@@ -70,19 +70,19 @@ class HardwareReport:
                          and (component is None or r["component"] == component)
                          and (layer is None or r["layer"] == layer)))
 
-    def area_by_component(self) -> dict[str, float]:
+    def by_component(self, metric: str) -> dict[str, float]:
+        """Sum of one metric per component, over phases and layers."""
         out: dict[str, float] = {}
         for r in self.rows:
-            if r["metric"] == "area":
+            if r["metric"] == metric:
                 out[r["component"]] = out.get(r["component"], 0.0) + r["value"]
         return out
 
+    def area_by_component(self) -> dict[str, float]:
+        return self.by_component("area")
+
     def energy_by_component(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for r in self.rows:
-            if r["metric"] == "energy":
-                out[r["component"]] = out.get(r["component"], 0.0) + r["value"]
-        return out
+        return self.by_component("energy")
 
 
 # ------------------------------------------------------------------------------ device view
