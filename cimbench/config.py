@@ -142,6 +142,12 @@ class RunConfig:
     device: Any
     hw: Any
 
+    def __post_init__(self):
+        n_layers = len(self.network.sizes) - 1
+        lr = self.train.lr
+        _check(lr is None or len(lr) in (1, n_layers),
+               f"lr needs 1 or {n_layers} values for network {self.network.label}, got {len(lr or ())}")
+
     def to_dict(self) -> dict:
         return {
             "protocol": self.protocol,

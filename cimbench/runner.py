@@ -172,9 +172,7 @@ def expected_run_trace(cfg: RunConfig) -> Trace:
     trace = expected_trace(cfg.network.sizes, cfg.train.algo, cfg.train.batch_size,
                            per_epoch * cfg.train.epochs, cfg.device, epochs=cfg.train.epochs)
     if cfg.network.bias:
-        trace.bias = True
-        for layer in trace.layers:
-            layer.n_in += 1
+        trace.add_bias_row()
     trace.train_samples = n * cfg.train.epochs
     return trace
 

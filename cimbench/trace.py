@@ -60,6 +60,12 @@ class Trace:
         layers = [LayerTrace(n_in=a, n_out=b) for a, b in zip(sizes[:-1], sizes[1:])]
         return cls(algo=algo, batch_size=batch_size, layers=layers)
 
+    def add_bias_row(self) -> None:
+        """Every array gets an always-on bias input: one more row each."""
+        self.bias = True
+        for layer in self.layers:
+            layer.n_in += 1
+
     def to_dict(self) -> dict:
         return asdict(self)
 

@@ -102,6 +102,7 @@ BAD = {
     "tech and hw": (["--tech", "45", "--hw", "22nm"], "--tech"),
     "unknown tech": (["--tech", "7"], "7nm"),
     "subarray shape": (["--subarray", "128x128x5"], "ROWSxCOLS"),
+    "lr per layer count": (["--lr", "0.1,0.1,0.1"], "lr needs 1 or 2 values"),
     "device file not toml": (["--device", "/bin/ls"], "/bin/ls"),
 }
 

@@ -11,11 +11,15 @@ Interface (duck-typed; the analog store in cimbench.device.array implements the 
     read(layer, x)      -> x @ w          forward read, x: (batch, n_in) -> (batch, n_out)
     read_t(layer, e)    -> e @ w.T        transposed read, e: (batch, n_out) -> (batch, n_in)
     write(layer, dw)    -> None           apply a requested change dw (n_in, n_out)
+    read_stream(rng)    -> context        reads inside draw their noise from rng
+    adc_bits            -> int | None     bits of the array read-out (None: exact reads)
     weights(layer)      -> np.ndarray     current effective weights (a copy, float32)
     state_dict()        -> dict[str, np.ndarray];  load_state_dict(d)
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 
@@ -30,6 +34,8 @@ class IdealStore:
     (WAGE), so that changes smaller than one step still move the weights in expectation, and
     records each grid step taken as one 'pulse' in the trace (a digital device's write).
     """
+
+    adc_bits = None  # float reads: no ADC
 
     def __init__(self, weights: list[np.ndarray], trace: Trace, rng: np.random.Generator,
                  weight_bits: int | None = None):
@@ -75,6 +81,11 @@ class IdealStore:
 
     def weights(self, layer: int) -> np.ndarray:
         return self._w[layer].copy()
+
+    @contextlib.contextmanager
+    def read_stream(self, rng: np.random.Generator):
+        """Exact reads draw nothing: nothing to switch."""
+        yield
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {f"w{i}": w.copy() for i, w in enumerate(self._w)}

@@ -58,18 +58,13 @@ class Trainer:
         self.gains = [np.float32(g) for g in layer_gains(self.sizes, cfg.network.gain, cfg.network.init)]
         n_layers = len(self.sizes) - 1
         lr = cfg.train.lr or (self.rule.lr,)
-        if len(lr) not in (1, n_layers):
-            from cimbench.errors import ConfigError
-            raise ConfigError(f"lr needs 1 or {n_layers} values for this network, got {len(lr)}")
         self.lr = [np.float32(v) for v in (lr * n_layers if len(lr) == 1 else lr)]
         self.bias = cfg.network.bias
         self.trace = Trace.for_network(cfg.train.algo, cfg.train.batch_size, self.sizes)
         weights = init_weights(self.sizes, cfg.network.init, self.gains, self.rngs["weights"])
         if self.bias:  # one extra always-on input row per array, initialized to zero
             weights = [np.vstack([w, np.zeros((1, w.shape[1]), np.float32)]) for w in weights]
-            self.trace.bias = True
-            for layer in self.trace.layers:
-                layer.n_in += 1
+            self.trace.add_bias_row()
         self.feedback = feedback_matrices(cfg.train.algo, self.sizes, self.rngs["feedback"])
         self.store = make_store(cfg, weights, self.trace, self.rngs)
         self.velocity = [np.zeros_like(w) for w in weights]
@@ -145,8 +140,7 @@ class Trainer:
         """e @ B through a fixed random feedback array: exact values, but the same ADC as the
         trained arrays (FA/DFA/DRTP hardware reads them with their own column ADCs)."""
         y = e @ B
-        bits = getattr(self.store, "adc_bits", None)
-        return y if bits is None else adc_quantize(y, bits)
+        return y if self.store.adc_bits is None else adc_quantize(y, self.store.adc_bits)
 
     def apply(self, grads: list) -> None:
         """Momentum SGD on the network weights, handed to the store in device units."""
@@ -175,17 +169,14 @@ class Trainer:
     def evaluate(self, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> tuple[float, float]:
         """Test loss and accuracy, reading the arrays as inference hardware would."""
         losses, correct = 0.0, 0
-        store_rngs = getattr(self.store, "rngs", None)
-        if store_rngs is not None:  # test reads draw their own noise: the test-set size
-            train_read, store_rngs["read"] = store_rngs["read"], self.rngs["read_eval"]
-        for i in range(0, len(x), batch):
-            xb, yb = x[i:i + batch], y[i:i + batch]
-            _, _, z = self.forward(xb, train=False)
-            out, _, loss = output_and_error(z, self.eye[yb], self.cfg.network.loss)
-            losses += loss * len(xb)
-            correct += int((out.argmax(axis=1) == yb).sum())
-        if store_rngs is not None:  # must not shift the training stream
-            store_rngs["read"] = train_read
+        # test reads draw their own noise, so the test-set size never shifts training
+        with self.store.read_stream(self.rngs["read_eval"]):
+            for i in range(0, len(x), batch):
+                xb, yb = x[i:i + batch], y[i:i + batch]
+                _, _, z = self.forward(xb, train=False)
+                out, _, loss = output_and_error(z, self.eye[yb], self.cfg.network.loss)
+                losses += loss * len(xb)
+                correct += int((out.argmax(axis=1) == yb).sum())
         self.trace.test_vectors += len(x)
         return losses / len(x), correct / len(x)
 
