@@ -130,9 +130,8 @@ class Trainer:
             layer.wg_vectors += n
             if n == 1:  # online learning: an outer product, 3x faster by broadcasting
                 g = inputs[l].T * qe(d)
-            else:
-                g = inputs[l].T @ qe(d)
-                g /= np.float32(n)
+            else:  # the batch mean folded into the small error, not the large product
+                g = inputs[l].T @ (qe(d) * np.float32(1.0 / n))
             grads.append(quantize_scaled(g, q.gradient, self.rngs["quant"]))
         return grads, loss, int((out.argmax(axis=1) == y).sum())
 
