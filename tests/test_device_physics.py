@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from cimbench.device import physics
 from cimbench.device.array import AnalogStore
 from cimbench.device.preset import load_preset
+from cimbench.errors import ConfigError
 from cimbench.trace import Trace
 from device_helpers import make_rngs, make_store
 
@@ -255,6 +256,52 @@ def test_adc_through_the_store():
     x = rng.random((100, 50))
     assert np.unique(s.read(0, x)).size <= 8
     assert np.unique(s.read_t(0, rng.random((100, 40)))).size <= 8
+
+
+def test_full_scale_adc_hand_computed_example():
+    """400 rows, 8 bits: digits per unit of conductance sum 255/400 = 0.6375. Reference column
+    0.52 x 100 active rows = 52 -> 33.15 -> 33 digits; column 52 + 10/2 = 57 -> 36.34 -> 36;
+    output 2 x (36 - 33) x 400 / 255 = 9.4118 (weight-sum units)."""
+    y = np.array([[10.0]], dtype=np.float32)
+    out = physics.adc_full_scale(y, np.array([100.0]), rows=400, g_ref=0.52, bits=8)
+    assert out[0, 0] == pytest.approx(2 * 3 * 400 / 255, rel=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(min_value=2, max_value=10), st.integers(min_value=0, max_value=2**31))
+def test_full_scale_adc_steps_and_error_bound(bits, seed):
+    """Outputs sit on the grid 2 rows / (2^b - 1); two truncations leave |error| < one step."""
+    rng = np.random.default_rng(seed)
+    rows = int(rng.integers(10, 500))
+    x = (rng.random((30, rows)) < 0.4).astype(np.float32)
+    w = rng.uniform(-1, 1, (rows, 7)).astype(np.float32)
+    y = x @ w
+    out = physics.adc_full_scale(y, x.sum(axis=1), rows, g_ref=0.55, bits=bits)
+    step = 2.0 * rows / (2 ** bits - 1)
+    k = out / step
+    assert np.allclose(k, np.rint(k), atol=1e-3)
+    assert np.all(np.abs(out - y) < step * (1 + 1e-6))
+    zero = physics.adc_full_scale(np.zeros_like(y), x.sum(axis=1), rows, 0.55, bits)
+    assert np.all(zero == 0)                       # column equals reference: equal digits
+
+
+def test_full_scale_reads_through_the_store():
+    p = load_preset("epiram").with_overrides(c2c=0.0)
+    rng = np.random.default_rng(2)
+    w = rng.uniform(-1, 1, (400, 30))
+    s = make_store(p, [w], adc_bits=8, adc_range="full-scale")
+    x = (rng.random((50, 400)) < 0.3).astype(np.float32)
+    exact = x @ s.weights(0)
+    out = s.read(0, x)
+    step = 2 * 400 / 255
+    assert np.all(np.abs(out - exact) < step) and np.unique(out / step).size > 5
+    assert not np.allclose(out, exact, atol=step / 20)  # the coarse grid is really applied
+
+
+def test_full_scale_needs_the_reference_mapping():
+    p = load_preset("epiram").with_overrides(mapping="differential")
+    with pytest.raises(ConfigError, match="reference"):
+        make_store(p, [np.zeros((4, 3))], adc_bits=8, adc_range="full-scale")
 
 
 def test_read_noise_std_matches_analytic():

@@ -35,6 +35,7 @@ def test_unknown_field_rejected_one_line(tmp_path):
 
 
 @pytest.mark.parametrize("text,field", [("adc_bits = 0", "adc_bits"), ("adc_type = 'pipeline'", "adc_type"),
+                                        ("adc_range = 'auto'", "adc_range"),
                                         ("col_mux = 'x'", "col_mux"), ("tech_nm = -5", "tech_nm"),
                                         ("col_mux = 1000", "col_mux")])
 def test_bad_values(tmp_path, text, field):

@@ -70,12 +70,17 @@ class AnalogStore:
     """Weights as device conductances; writes become pulses on the device model.
 
     Parameters (keyword): weights (list of (n_in, n_out) arrays in [-1, 1]), trace, preset
-    (kind "analog" or "digital"), adc_bits (None = no ADC) and rngs with independent streams
-    "d2d" (device-to-device and stuck-at draws), "c2c", "read" and "round".
+    (kind "analog" or "digital"), adc_bits (None = no ADC), rngs with independent streams
+    "d2d" (device-to-device and stuck-at draws), "c2c", "read" and "round", and adc_range:
+    "calibrated" (full scale = max |y| of each read, physics.adc_quantize) or "full-scale"
+    (MLP+NeuroSim's fixed scale, physics.adc_full_scale; forward reads of analog devices on
+    the reference mapping; digital cells are then read exactly, bit by bit, as MLP+NeuroSim
+    reads SRAM; transposed reads keep the calibrated rule).
     """
 
     def __init__(self, weights: list[np.ndarray], trace: Trace, preset: DevicePreset,
-                 adc_bits: int | None, rngs: dict[str, np.random.Generator]):
+                 adc_bits: int | None, rngs: dict[str, np.random.Generator],
+                 adc_range: str = "calibrated"):
         if preset.kind == "ideal":
             raise ConfigError(f"device preset '{preset.name}' is kind 'ideal': "
                               "it has no device physics and uses the ideal weight store")
@@ -89,6 +94,10 @@ class AnalogStore:
         self.adc_bits = None if adc_bits is None else int(adc_bits)
         self.rngs = rngs
         self.differential = preset.mapping == "differential"
+        self.full_scale = adc_range == "full-scale"
+        if self.full_scale and self.differential:
+            raise ConfigError(f"adc_range 'full-scale' needs the 'reference' mapping; device "
+                              f"'{preset.name}' uses 'differential' (use adc_range 'calibrated')")
         self.planes = 2 if self.differential else 1
         self.p_ltp = int(preset.levels_ltp)
         self.p_ltd = int(preset.levels_ltd)
@@ -255,7 +264,13 @@ class AnalogStore:
     def read(self, layer: int, x: np.ndarray) -> np.ndarray:
         """Forward read x @ w through read noise and the ADC."""
         L = self._layers[layer]
-        return self._read(x, L.w, L.g2)
+        if not self.full_scale or self.adc_bits is None:
+            return self._read(x, L.w, L.g2)
+        sigma = self.preset.read_noise
+        y = physics.noisy_matmul(x, L.w, L.g2 if sigma > 0 else None, sigma, self.rngs["read"])
+        if self.preset.kind == "digital":
+            return y
+        return physics.adc_full_scale(y, x.sum(axis=1), L.shape[0], self._gref_r, self.adc_bits)
 
     def read_t(self, layer: int, e: np.ndarray) -> np.ndarray:
         """Transposed read e @ w.T through read noise and the ADC."""

@@ -238,6 +238,28 @@ def noisy_matmul(x: np.ndarray, w: np.ndarray, g2: np.ndarray | None, sigma: flo
     return y
 
 
+def adc_full_scale(y: np.ndarray, x_sum: np.ndarray, rows: int, g_ref: float,
+                   bits: int) -> np.ndarray:
+    """Fixed full-scale read-out of one device per weight against a reference column
+    (MLP+NeuroSim V3.0, Train.cpp / Test.cpp): the column current and the reference column's
+    current are each converted by a b-bit ADC whose full scale is all `rows` cells at Gmax minus
+    all at Gmin, with truncation (floor); the weighted sum is twice the digit difference times
+    rows / (2^b - 1).
+
+    In cimbench units (conductances in units of Gmax - Gmin, w = 2 (G - Gref)): the column holds
+    g_ref * sum(x) + y / 2 and the reference g_ref * sum(x), so the output steps are
+    2 rows / (2^b - 1) in weight-sum units, whatever the input. Digits are clipped to
+    [0, 2^b - 1] (a real converter saturates; with binary inputs the column never does).
+    `x_sum`: sum of each input vector (batch,), `y`: x @ w (batch, n_out).
+    """
+    k = float((1 << int(bits)) - 1)
+    per = k / rows                                   # digits per unit of conductance-sum
+    ref = (g_ref * x_sum.astype(np.float64))[:, None]
+    d_col = np.clip(np.floor((ref + 0.5 * y) * per), 0, k)
+    d_ref = np.clip(np.floor(ref * per), 0, k)
+    return (2.0 * (d_col - d_ref) / per).astype(y.dtype, copy=False)
+
+
 def adc_quantize(y: np.ndarray, bits: int | None) -> np.ndarray:
     """Quantize array outputs with a b-bit ADC (None = ideal, no ADC).
 

@@ -27,7 +27,8 @@ def make_store(cfg: RunConfig, weights: list[np.ndarray], trace: Trace, rngs: di
         return IdealStore(weights, trace, rngs["round"], weight_bits=cfg.quant.weight)
     from cimbench.device.array import AnalogStore
     return AnalogStore(weights=weights, trace=trace, preset=cfg.device, adc_bits=cfg.hw.adc_bits,
-                       rngs={k: rngs[k] for k in ("d2d", "c2c", "read", "round")})
+                       rngs={k: rngs[k] for k in ("d2d", "c2c", "read", "round")},
+                       adc_range=cfg.hw.adc_range)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from cimbench.paths import looks_like_path, presets_dir, read_toml
 
 
 ADC_TYPES = ("flash", "sar")
+ADC_RANGES = ("calibrated", "full-scale")
 CELLS = ("1T1R", "1R")
 
 
@@ -48,6 +49,8 @@ class HardwareConfig:
     col_mux: int = 8                   # columns sharing one ADC
     adc_bits: int = 6
     adc_type: str = "flash"            # "flash" (sense-amp comparators) or "sar"
+    adc_range: str = "calibrated"      # forward-read full scale: "calibrated" (max |y| of each
+    #                                    read) or "full-scale" (all rows at Gmax, MLP+NeuroSim)
     cell: str = "1T1R"                 # "1T1R" or "1R" (cross-point)
     cell_area_f2: float = 12.0         # analog eNVM cell (1T1R) area in F^2
     sram_cell_area_f2: float = 146.0   # 6T/8T SRAM bit cell area in F^2
@@ -210,6 +213,9 @@ def _validate(hw: HardwareConfig, source: str) -> None:
     if hw.wg_col_mux > hw.subarray_cols:
         raise ConfigError(f"{source}: field 'wg_col_mux' ({hw.wg_col_mux}) must not exceed "
                           f"subarray_cols ({hw.subarray_cols})")
+    if hw.adc_range not in ADC_RANGES:
+        raise ConfigError(f"{source}: field 'adc_range' must be one of {', '.join(ADC_RANGES)}, "
+                          f"got {hw.adc_range!r}")
     if hw.adc_type not in ADC_TYPES:
         raise ConfigError(f"{source}: field 'adc_type' must be one of {', '.join(ADC_TYPES)}, "
                           f"got {hw.adc_type!r}")
