@@ -147,6 +147,11 @@ class RunConfig:
         lr = self.train.lr
         _check(lr is None or len(lr) in (1, n_layers),
                f"lr needs 1 or {n_layers} values for network {self.network.label}, got {len(lr or ())}")
+        dev, hw = self.device, self.hw
+        _check(getattr(hw, "adc_range", "calibrated") != "full-scale"
+               or getattr(dev, "kind", "ideal") == "ideal" or dev.mapping == "reference",
+               f"hw.adc_range 'full-scale' needs the 'reference' mapping; device '{dev.name}' uses "
+               f"'{getattr(dev, 'mapping', '')}' (set device.mapping=reference or hw.adc_range=calibrated)")
 
     def to_dict(self) -> dict:
         return {

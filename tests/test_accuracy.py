@@ -92,8 +92,7 @@ def test_full_run_784_256_256_10_twenty_epochs(algo, floor):
 @pytest.mark.slow
 @pytest.mark.parametrize("device,lo,hi", [
     ("agsi", 0.66, 0.78),
-    pytest.param("epiram", 0.89, 0.95, marks=pytest.mark.xfail(
-        reason="open: cimbench reaches about 81 % on EpiRAM, MLP+NeuroSim reports 92 %")),
+    ("epiram", 0.89, 0.95),
     ("ideal", 0.95, 1.0)])
 def test_neurosim_mlp_protocol_reproduces_published_accuracy(device, lo, hi):
     """MLP+NeuroSim V3.0: Ag:a-Si about 72 %, EpiRAM about 92 %, software >= 95 %

@@ -104,6 +104,9 @@ BAD = {
     "subarray shape": (["--subarray", "128x128x5"], "ROWSxCOLS"),
     "lr per layer count": (["--lr", "0.1,0.1,0.1"], "lr needs 1 or 2 values"),
     "device file not toml": (["--device", "/bin/ls"], "/bin/ls"),
+    "full-scale adc on a G+/G- pair": (["--device", "rram", "--set", "device.mapping=differential",
+                                        "--set", "hw.adc_range=full-scale"], "reference"),
+    "unknown adc range": (["--set", "hw.adc_range=auto"], "calibrated"),
 }
 
 
