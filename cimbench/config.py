@@ -147,11 +147,21 @@ class RunConfig:
         lr = self.train.lr
         _check(lr is None or len(lr) in (1, n_layers),
                f"lr needs 1 or {n_layers} values for network {self.network.label}, got {len(lr or ())}")
-        dev, hw = self.device, self.hw
-        _check(getattr(hw, "adc_range", "calibrated") != "full-scale"
-               or getattr(dev, "kind", "ideal") == "ideal" or dev.mapping == "reference",
+        self._check_full_scale()
+
+    def _check_full_scale(self) -> None:
+        """MLP+NeuroSim's fixed-scale read-out models one device per weight against a reference
+        column, read by inputs in [0, 1]: the reference mapping and sigmoid (or binarized)
+        hidden layers."""
+        dev, hw, net = self.device, self.hw, self.network
+        if getattr(hw, "adc_range", "calibrated") != "full-scale" or dev.kind == "ideal":
+            return
+        _check(dev.mapping == "reference",
                f"hw.adc_range 'full-scale' needs the 'reference' mapping; device '{dev.name}' uses "
-               f"'{getattr(dev, 'mapping', '')}' (set device.mapping=reference or hw.adc_range=calibrated)")
+               f"'{dev.mapping}' (set device.mapping=reference or hw.adc_range=calibrated)")
+        _check(net.binarize_hidden or net.activation == "sigmoid",
+               f"hw.adc_range 'full-scale' reads inputs in [0, 1]: it needs activation 'sigmoid' "
+               f"(or binarized hidden layers), got '{net.activation}' (or use hw.adc_range=calibrated)")
 
     def to_dict(self) -> dict:
         return {

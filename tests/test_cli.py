@@ -107,6 +107,8 @@ BAD = {
     "full-scale adc on a G+/G- pair": (["--device", "rram", "--set", "device.mapping=differential",
                                         "--set", "hw.adc_range=full-scale"], "reference"),
     "unknown adc range": (["--set", "hw.adc_range=auto"], "calibrated"),
+    "full-scale adc with tanh inputs": (["--device", "epiram", "--set", "hw.adc_range=full-scale"],
+                                        "sigmoid"),
 }
 
 

@@ -258,13 +258,42 @@ def test_adc_through_the_store():
     assert np.unique(s.read_t(0, rng.random((100, 40)))).size <= 8
 
 
+PER = 255 / 400  # digits per unit of conductance sum: 400 rows, 8 bits
+
+
+def _fs(y, g_ref, x_sum=100.0):
+    out = physics.adc_full_scale(np.array([[y]], dtype=np.float32), np.array([x_sum]),
+                                 rows=400, g_ref=g_ref, bits=8)
+    return float(out[0, 0])
+
+
 def test_full_scale_adc_hand_computed_example():
-    """400 rows, 8 bits: digits per unit of conductance sum 255/400 = 0.6375. Reference column
-    0.52 x 100 active rows = 52 -> 33.15 -> 33 digits; column 52 + 10/2 = 57 -> 36.34 -> 36;
-    output 2 x (36 - 33) x 400 / 255 = 9.4118 (weight-sum units)."""
-    y = np.array([[10.0]], dtype=np.float32)
-    out = physics.adc_full_scale(y, np.array([100.0]), rows=400, g_ref=0.52, bits=8)
-    assert out[0, 0] == pytest.approx(2 * 3 * 400 / 255, rel=1e-6)
+    """Reference 0.52 x 100 active rows = 52 -> 33.15 digits -> 33; column 52 + 10/2 = 57 ->
+    36.34 -> 36; output 2 x (36 - 33) / PER = 9.4118 (weight-sum units)."""
+    assert _fs(10.0, 0.52) == pytest.approx(2 * 3 / PER, rel=1e-6)
+
+
+def test_full_scale_adc_truncates_rather_than_rounds():
+    """Column 52 + 11.45/2 = 57.725 -> 36.80 digits: truncation keeps 36 (output 9.41);
+    rounding would give 37 (12.55)."""
+    assert _fs(11.45, 0.52) == pytest.approx(2 * 3 / PER, rel=1e-6)
+
+
+def test_full_scale_adc_digitizes_the_reference_column_separately():
+    """Reference 0.53176 x 100 = 53.176 -> 33.90 digits -> 33; column 53.176 + 6.902/2 =
+    56.627 -> 36.10 -> 36: 3 digits (9.41). Converting the difference alone, 6.902/2 -> 2.20
+    digits, would give 2 digits (6.27): separate truncations decide the result."""
+    assert _fs(6.902, 0.53176) == pytest.approx(2 * 3 / PER, rel=1e-6)
+    # and the other way: reference 52.4 -> 33.40 -> 33, column 52.4 + 1.2 = 53.6 -> 34.17 -> 34
+    assert _fs(2.4, 0.524) == pytest.approx(2 * 1 / PER, rel=1e-6)
+
+
+def test_full_scale_adc_saturates_at_the_top_code():
+    """400 rows all on at 1.087 (Ag:a-Si Gmax in range units): the column, 434.8 -> 277 digits,
+    clips at 255; the reference 0.5435 x 400 = 217.4 -> 138.6 -> 138: (255 - 138) x 2 / PER."""
+    g_ref = 0.5435
+    y = 2 * (1.087 - g_ref) * 400   # every weight at Gmax: w = 2 (G - Gref)
+    assert _fs(y, g_ref, x_sum=400) == pytest.approx(2 * (255 - 138) / PER, rel=1e-6)
 
 
 @settings(max_examples=40, deadline=None)

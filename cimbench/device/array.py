@@ -36,6 +36,7 @@ import numpy as np
 from cimbench.device import physics
 from cimbench.device.preset import DevicePreset
 from cimbench.errors import ConfigError
+from cimbench.hardware.config import ADC_RANGES
 from cimbench.trace import Trace
 
 _SPARSE_FRAC = 0.25   # gather path when at most this fraction of dw is nonzero
@@ -94,6 +95,8 @@ class AnalogStore:
         self.adc_bits = None if adc_bits is None else int(adc_bits)
         self.rngs = rngs
         self.differential = preset.mapping == "differential"
+        if adc_range not in ADC_RANGES:
+            raise ConfigError(f"adc_range must be one of {', '.join(ADC_RANGES)}, got {adc_range!r}")
         self.full_scale = adc_range == "full-scale"
         if self.full_scale and self.differential:
             raise ConfigError(f"adc_range 'full-scale' needs the 'reference' mapping; device "

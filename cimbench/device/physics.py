@@ -248,8 +248,10 @@ def adc_full_scale(y: np.ndarray, x_sum: np.ndarray, rows: int, g_ref: float,
 
     In cimbench units (conductances in units of Gmax - Gmin, w = 2 (G - Gref)): the column holds
     g_ref * sum(x) + y / 2 and the reference g_ref * sum(x), so the output steps are
-    2 rows / (2^b - 1) in weight-sum units, whatever the input. Digits are clipped to
-    [0, 2^b - 1] (a real converter saturates; with binary inputs the column never does).
+    2 rows / (2^b - 1) in weight-sum units. Inputs must lie in [0, 1] (MLP+NeuroSim feeds bits).
+    Digits are clipped to [0, 2^b - 1], as a converter saturates (MLP+NeuroSim does not clip):
+    the column current includes the Gmin offset, so it exceeds the full scale only when more
+    than (Gmax - Gmin) / Gmax of the rows are on at high conductance.
     `x_sum`: sum of each input vector (batch,), `y`: x @ w (batch, n_out).
     """
     k = float((1 << int(bits)) - 1)
