@@ -119,7 +119,8 @@ class TrainConfig:
         _check(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
         _check(self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}")
         _check(self.lr is None or (len(self.lr) >= 1 and all(v > 0 for v in self.lr)),
-               f"lr must be > 0, got {self.lr}")
+               f"lr must be > 0 (one value, or one per layer: 0.4,0.2), got "
+               f"{','.join(f'{v:g}' for v in self.lr or ())}")
         _check(0.0 <= self.momentum < 1.0, f"momentum must be in [0, 1), got {self.momentum}")
         _check(0 <= self.seed < 2**32, f"seed must be in 0..2^32-1, got {self.seed}")
         _check(self.samples_per_epoch is None or self.samples_per_epoch >= 1,
