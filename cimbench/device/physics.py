@@ -252,6 +252,8 @@ def adc_full_scale(y: np.ndarray, x_sum: np.ndarray, rows: int, g_ref: float,
     Digits are clipped to [0, 2^b - 1], as a converter saturates (MLP+NeuroSim does not clip):
     the column current includes the Gmin offset, so it exceeds the full scale only when more
     than (Gmax - Gmin) / Gmax of the rows are on at high conductance.
+    The full scale and the reference use nominal Gmin/Gmax (a per-device spread, d2d_g, moves
+    the cells but not the scale; MLP+NeuroSim sums each cell's own extremes).
     `x_sum`: sum of each input vector (batch,), `y`: x @ w (batch, n_out).
     """
     k = float((1 << int(bits)) - 1)
