@@ -11,6 +11,7 @@ import click
 
 from cimbench import __version__
 from cimbench.errors import CimbenchError, ConfigError
+from cimbench.option_groups import with_options
 
 
 class CimbenchGroup(click.Group):
@@ -124,14 +125,6 @@ OUTPUT_OPTIONS = [
                  show_default=True, help="What to print on stdout."),
     click.option("--quiet", "-q", is_flag=True, help="No progress or per-epoch lines on stderr."),
 ]
-
-
-def with_options(options):
-    def deco(f):
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
 
 
 def overrides_from_flags(o: dict) -> dict:

@@ -185,21 +185,22 @@ class RunConfig:
 
 # ----------------------------------------------------------------------------- coercion
 
-def _parse_scalar(tp: Any, value: Any, where: str) -> Any:
-    """Coerce a TOML value or a command-line string to the annotated type."""
+def coerce_value(tp: Any, value: Any, where: str) -> Any:
+    """Coerce a TOML value or a command-line string to the annotated type; `where` names the
+    field in the error."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, getattr(__import__("types"), "UnionType", None)) and type(None) in args:
         if value is None or (isinstance(value, str) and value.lower() in ("none", "null", "")):
             return None
         inner = [a for a in args if a is not type(None)][0]
-        return _parse_scalar(inner, value, where)
+        return coerce_value(inner, value, where)
     if origin is tuple:
         elem = args[0]
         items = value.split(",") if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
             items = [items]
-        return tuple(_parse_scalar(elem, v, where) for v in items)
+        return tuple(coerce_value(elem, v, where) for v in items)
     try:
         if tp is bool:
             if isinstance(value, bool):
@@ -234,7 +235,7 @@ def make_section(cls: type, values: dict, where: str) -> Any:
     for key, value in values.items():
         if key not in names:
             raise ConfigError(f"{where}: unknown field '{key}'; valid fields: {', '.join(names)}")
-        kwargs[key] = _parse_scalar(hints[key], value, f"{where}.{key}")
+        kwargs[key] = coerce_value(hints[key], value, f"{where}.{key}")
     return cls(**kwargs)
 
 
@@ -242,7 +243,7 @@ def coerce_fields(cls: type, values: dict, where: str) -> dict:
     """Coerce strings from the command line to the types of a preset's fields; unknown
     names pass through for the preset's own validation to reject with the valid list."""
     hints = typing.get_type_hints(cls)
-    return {k: _parse_scalar(hints[k], v, f"{where}.{k}") if k in hints else v
+    return {k: coerce_value(hints[k], v, f"{where}.{k}") if k in hints else v
             for k, v in values.items()}
 
 
@@ -306,7 +307,7 @@ def build_config(protocol: str = "minibatch", device: str | None = None, hw: str
     hwc = load_hardware(hw_name)
     hw_over = {**hw_base, **overrides.get("hw", {})}
     if hw_over:
-        hwc = hwc.with_overrides(**coerce_fields(type(hwc), hw_over, "hw"))
+        hwc = hwc.with_overrides(**hw_over)  # coerces command-line strings itself
 
     return RunConfig(protocol=protocol, device=dev, hw=hwc, **sections)
 

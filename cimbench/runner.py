@@ -151,12 +151,11 @@ def reprice_config(cfg: RunConfig, hw: str | None, overrides: dict) -> RunConfig
     """The same run on other hardware (a preset and/or field overrides)."""
     import dataclasses
 
-    from cimbench.config import coerce_fields
     from cimbench.hardware.config import load_hardware
 
     hwc = load_hardware(hw) if hw else cfg.hw
     if overrides:
-        hwc = hwc.with_overrides(**coerce_fields(type(hwc), overrides, "hw"))
+        hwc = hwc.with_overrides(**overrides)  # coerces command-line strings itself
     return dataclasses.replace(cfg, hw=hwc)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cimbench.errors import CimbenchError
+from cimbench.option_groups import with_options
 
 
 def _sweep_options():
@@ -26,14 +27,6 @@ def _sweep_options():
     return opts
 
 
-def _with(options):
-    def deco(f):
-        for opt in reversed(options):
-            f = opt(f)
-        return f
-    return deco
-
-
 def register(cli: click.Group) -> None:
     cli.add_command(sweep)
     cli.add_command(report)
@@ -44,7 +37,7 @@ def register(cli: click.Group) -> None:
 # ----------------------------------------------------------------------------- sweep
 
 @click.command()
-@_with(_sweep_options())
+@with_options(_sweep_options())
 @click.option("--experiment", "-e", metavar="NAME",
               help="Experiment file presets/experiments/NAME.toml (or a path); flags given "
                    "as well replace the experiment's values.")

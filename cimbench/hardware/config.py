@@ -12,10 +12,12 @@ Units are SI throughout (m, s, J, W, F, V) except where the field name says othe
 from __future__ import annotations
 
 import math
+import typing
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from cimbench.config import coerce_value
 from cimbench.errors import ConfigError
 from cimbench.paths import looks_like_path, presets_dir, read_toml
 
@@ -153,35 +155,12 @@ class HardwareConfig:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-def _field_types() -> dict[str, type]:
-    hints = {"str": str, "int": int, "float": float, "bool": bool}
-    return {f.name: hints[f.type] if isinstance(f.type, str) else f.type for f in fields(HardwareConfig)}
+def _field_types() -> dict[str, Any]:
+    return typing.get_type_hints(HardwareConfig)
 
 
-def _coerce(name: str, value: Any, typ: type, source: str) -> Any:
-    try:
-        if typ is bool:
-            if isinstance(value, bool):
-                return value
-            if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "on"):
-                return True
-            if isinstance(value, str) and value.strip().lower() in ("false", "0", "no", "off"):
-                return False
-            raise ValueError
-        if typ is int:
-            if isinstance(value, bool):
-                raise ValueError
-            f = float(value)
-            if not f.is_integer():
-                raise ValueError
-            return int(f)
-        if typ is float:
-            if isinstance(value, bool):
-                raise ValueError
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{source}: field '{name}' must be {typ.__name__}, got {value!r}") from None
+def _coerce(name: str, value: Any, typ: Any, source: str) -> Any:
+    return coerce_value(typ, value, f"{source}: field '{name}'")
 
 
 _POSITIVE_INT = ("subarray_rows", "subarray_cols", "col_mux", "adc_bits", "act_bits", "err_bits",
