@@ -199,16 +199,19 @@ class AnalogStore:
 
     # ------------------------------------------------------------------ conductance views
     def _g_r(self, i: int, plane: int, idx: np.ndarray | None) -> np.ndarray:
-        """Conductance / R of devices `idx` (in-plane flat indices; None = all, float32)."""
+        """Conductance / R of devices `idx` (in-plane flat indices; None = all), in float32 and
+        with the same arithmetic either way, so a partial refresh equals a full one."""
         layer, k = self._layers[i], self._const[i]
+        lo, span = k["lo"], k["span"]
         if idx is None:
             sl = slice(plane * layer.size, (plane + 1) * layer.size)
-            lo, span = k["lo"], k["span"]
             lo = np.float32(lo) if np.ndim(lo) == 0 else k["lo32"][sl]
             span = np.float32(span) if np.ndim(span) == 0 else k["span32"][sl]
             return layer.u[plane] * span + lo
         gidx = idx + plane * layer.size
-        return _take(k["lo"], gidx) + layer.u[plane, idx].astype(np.float64) * _take(k["span"], gidx)
+        lo = np.float32(lo) if np.ndim(lo) == 0 else k["lo32"][gidx]
+        span = np.float32(span) if np.ndim(span) == 0 else k["span32"][gidx]
+        return layer.u[plane, idx] * span + lo
 
     def _refresh(self, i: int, idx: np.ndarray | None) -> None:
         """Recompute cached weights (and G^2 for read noise) at in-plane indices idx (None=all)."""
@@ -326,7 +329,7 @@ class AnalogStore:
                 ns = [n[fired] for n in ns]
             self._write_sparse(layer, idx, ns)
             return
-        ns, fired = self._plane_pulses(d.astype(np.float32))
+        ns, fired = self._plane_pulses(d.astype(np.float32, copy=False))
         mf = np.count_nonzero(fired)
         if mf <= _SPARSE_FRAC * L.size:
             idx = np.flatnonzero(fired)
@@ -401,11 +404,7 @@ class AnalogStore:
             np.minimum(np.maximum(u1, 0.0, out=u1), 1.0, out=u1)
             L.u[plane, idx] = u1
         self._reset_stuck(layer)
-        if k["stuck_idx"] is None and np.ndim(k["lo"]) == 0 and np.ndim(k["span"]) == 0 \
-                and not self.differential and p.read_noise == 0:
-            L.w.reshape(-1)[idx] = u1 * (2.0 * k["span"]) + 2.0 * (k["lo"] - self._gref_r)
-        else:
-            self._refresh(layer, idx)
+        self._refresh(layer, idx)  # weights from the stored (float32) state, as on reload
 
     def _write_dense(self, layer: int, ns: list[np.ndarray], fired: np.ndarray) -> None:
         """Physics on whole arrays in float32 (most cells fired): no gathers, no np.where."""
