@@ -281,10 +281,21 @@ def load_experiment(name: str, quick: bool = False) -> tuple[Grid, str]:
     return g, str(d.get("description", ""))
 
 
+def _set_field(assignment: str) -> str:
+    """'train.lr=0.1' -> 'train.lr' (the field a --set assigns)."""
+    return assignment.split("=", 1)[0].strip()
+
+
 def merge(base: Grid, over: Grid) -> Grid:
-    """Command-line flags over an experiment: a flag given on the command line replaces it."""
-    g = Grid(fixed=dict(base.fixed), dims=dict(base.dims), sets_fixed=list(base.sets_fixed),
+    """Command-line flags over an experiment: a flag given on the command line replaces it,
+    and so does a --set of a field (fixed or swept) over the experiment's value of that field."""
+    over_sets = {_set_field(a) for a in over.sets_fixed} | {k[4:] for k in over.dims
+                                                              if k.startswith("set.")}
+    g = Grid(fixed=dict(base.fixed), dims=dict(base.dims),
+             sets_fixed=[a for a in base.sets_fixed if _set_field(a) not in over_sets],
              name=base.name, plot=dict(base.plot))
+    for f in over_sets:
+        g.dims.pop(f"set.{f}", None)
     for k, v in over.fixed.items():
         g.dims.pop(k, None)
         g.fixed[k] = v

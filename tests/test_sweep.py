@@ -180,6 +180,27 @@ def test_dask_without_scheduler_is_a_one_line_error(tmp_path):
     assert len(r.output.strip().splitlines()) == 1
 
 
+def test_command_line_set_overrides_an_experiments_set(tmp_path):
+    """A --set on the command line replaces the experiment's value of that field, whether the
+    experiment fixes it or sweeps it."""
+    exp = tmp_path / "e.toml"
+    exp.write_text('[fixed]\n"train.momentum" = 0.5\n'
+                   '[grid]\nalgo = ["bp", "dfa"]\n"train.lr_schedule" = ["constant", "cosine"]\n')
+    base, _ = sw.load_experiment(str(exp))
+    assert len(sw.expand(base)) == 4
+    g = sw.merge(base, sw.grid_from_flags({"sets": ("train.lr_schedule=constant",
+                                                    "train.momentum=0.9")}))
+    cells = sw.expand(g)
+    assert len(cells) == 2
+    assert all(sorted(c.flags["sets"]) == ["train.lr_schedule=constant", "train.momentum=0.9"]
+               for c in cells)
+    # and a swept --set replaces a fixed one
+    g = sw.merge(base, sw.grid_from_flags({"sets": ("train.momentum=0.1;0.2",)}))
+    assert {tuple(sorted(c.flags["sets"])) for c in sw.expand(g)} >= {
+        ("train.lr_schedule=constant", "train.momentum=0.1")}
+    assert not any("train.momentum=0.5" in c.flags["sets"] for c in sw.expand(g))
+
+
 def test_command_line_flags_override_an_experiment():
     base, _ = sw.load_experiment("c2c", quick=True)
     g = sw.merge(base, sw.grid_from_flags({"c2c": "0.03", "seed": "0..1"}))
