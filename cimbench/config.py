@@ -11,8 +11,7 @@ import dataclasses
 import hashlib
 import json
 import typing
-from dataclasses import dataclass, field, fields
-from pathlib import Path
+from dataclasses import dataclass, fields
 from typing import Any
 
 from cimbench.errors import ConfigError

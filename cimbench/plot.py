@@ -16,7 +16,6 @@ from pathlib import Path
 from cimbench.errors import CimbenchError
 
 MISSING = "plotting needs the 'plot' extra: pip install 'cimbench[plot]'"
-METRIC_COLUMNS = ("test_acc", "train_acc", "best_test_acc", "energy_j", "latency_s", "area_mm2")
 
 
 def _pyplot():

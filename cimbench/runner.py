@@ -201,13 +201,12 @@ def summarize(cfg: RunConfig, trainer, hw_report=None, run_dir: Path | None = No
     return row
 
 
-def run(cfg: RunConfig, out: Path, argv=None, quiet=False, estimate=True) -> dict:
-    """Train + evaluate (+ estimate): write every report of a run; return its summary row."""
+def run(cfg: RunConfig, out: Path, argv=None, quiet=False) -> dict:
+    """Train + evaluate + estimate: write every report of a run; return its summary row."""
     data = load_data(cfg)
     trainer = train_run(cfg, out, argv, quiet, data)
-    hw = hardware_summary(cfg, trainer.trace) if estimate else None
-    if hw is not None:
-        write_csv(out / "hardware.csv", hw.rows)
+    hw = hardware_summary(cfg, trainer.trace)
+    write_csv(out / "hardware.csv", hw.rows)
     row = summarize(cfg, trainer, hw)
     write_csv(out / "summary.csv", [row])
     return row

@@ -97,21 +97,15 @@ def sweep(experiment, quick, out, jobs, executor, scheduler, list_only, no_plot,
     click.echo(f"{summary}: {res.total - len(res.failed)} of {res.total} cells finished "
                f"({res.skipped} resumed, {res.ran} ran)")
     if experiment and not no_plot and not res.failed:
-        _experiment_plot(grid, summary, quiet)
+        _experiment_plot(grid, summary)
     if res.failed:
         for c, err in res.failed:
             click.echo(f"error: cell {c.index} ({c.label}): {err}", err=True)
         raise CimbenchError(f"{len(res.failed)} of {res.total} cells failed; rerun to retry them")
 
 
-def _experiment_plot(grid, summary: Path, quiet: bool) -> None:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        if not quiet:
-            click.echo("note: no plot (matplotlib missing: pip install 'cimbench[plot]')",
-                       err=True)
-        return
+def _experiment_plot(grid, summary: Path) -> None:
+    """Draw the experiment's plot; without matplotlib (or on a bad spec) say why, go on."""
     from cimbench import plot as pl
 
     spec = dict(grid.plot)

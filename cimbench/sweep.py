@@ -59,7 +59,7 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from cimbench.errors import CimbenchError, ConfigError
 
@@ -173,12 +173,6 @@ class Grid:
     def digest(self) -> str:
         spec = {"fixed": self.fixed, "dims": self.dims, "sets": self.sets_fixed}
         return hashlib.sha1(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:8]
-
-    def size(self) -> int:
-        n = 1
-        for alts in self.dims.values():
-            n *= len(alts)
-        return n
 
 
 def _coerce(name: str, text: str, params: dict) -> Any:
@@ -398,7 +392,7 @@ def run_cell(flags: dict, out_dir: str, run_id: str) -> str:
         if cfg.run_id != run_id:
             raise CimbenchError(f"cell {run_id}: worker built configuration {cfg.run_id} "
                                 "(presets differ between the client and this worker?)")
-        runner.run(cfg, Path(out_dir), _cell_argv(flags), quiet=True, estimate=True)
+        runner.run(cfg, Path(out_dir), _cell_argv(flags), quiet=True)
     except CimbenchError:
         raise
     except Exception as e:
@@ -513,11 +507,6 @@ def write_spec(out: Path, grid: Grid, cells: list[Cell], description: str = "") 
     })
 
 
-def read_spec(out: Path) -> dict | None:
-    p = Path(out) / "sweep.json"
-    return json.loads(p.read_text()) if p.is_file() else None
-
-
 # ----------------------------------------------------------------------------- executors
 
 @dataclass
@@ -538,11 +527,13 @@ def _progress(total: int, initial: int, quiet: bool):
 
 
 def run_sweep(grid: Grid, cells: list[Cell], out: Path, jobs: int = 1, executor: str = "local",
-              scheduler: str | None = None, quiet: bool = False, description: str = "",
-              log: Callable[[str], None] | None = None) -> SweepResult:
+              scheduler: str | None = None, quiet: bool = False,
+              description: str = "") -> SweepResult:
     """Run the unfinished cells; OUT/summary.csv is rebuilt after each finished cell."""
     out = Path(out)
-    log = log or (lambda s: print(s, file=sys.stderr))
+    def log(s: str) -> None:
+        print(s, file=sys.stderr)
+
     dims = list(grid.dims)
     client = _dask_client(scheduler) if executor == "dask" else None  # before any file
     out.mkdir(parents=True, exist_ok=True)

@@ -7,10 +7,8 @@ import pytest
 
 import cimbench.device.array as array_mod
 from cimbench.device import physics
-from cimbench.device.array import AnalogStore
 from cimbench.device.preset import load_preset
 from cimbench.errors import ConfigError
-from cimbench.trace import Trace
 from device_helpers import make_rngs, make_store
 
 

@@ -160,35 +160,6 @@ def apply_pulses(u, n, c, q, off):
     return np.clip(u + em * ((u - off) + q), 0.0, 1.0)
 
 
-def add_c2c(u, n, sigma, mode, rng):
-    """Cycle-to-cycle noise in units of the device range, then clip to [0, 1].
-
-    per-pulse: u += N(0, sigma) * sqrt(|n|);  per-update: u += N(0, sigma) once.
-    Only call it for cells that were pulsed (n != 0); one normal draw per cell in both modes.
-    """
-    if sigma <= 0 or u.size == 0:
-        return u
-    z = rng.standard_normal(u.shape)
-    if mode == "per-pulse":
-        z *= np.sqrt(np.abs(n))
-    return np.clip(u + sigma * z, 0.0, 1.0)
-
-
-# ----------------------------------------------------------------------------- rounding
-
-def round_half_away(x):
-    """Round to nearest integer, halves away from zero (0.5 -> 1, -0.5 -> -1)."""
-    x = np.asarray(x)
-    return np.copysign(np.floor(np.abs(x) + 0.5), x)
-
-
-def stochastic_round(x, rng: np.random.Generator):
-    """floor(x) + Bernoulli(x - floor(x)): unbiased rounding to an adjacent integer."""
-    x = np.asarray(x)
-    lo = np.floor(x)
-    return lo + (rng.random(x.shape, dtype=np.float32) < (x - lo))
-
-
 # ----------------------------------------------------------------------------- D2D, faults
 
 def draw_d2d(rng: np.random.Generator, shape, nl_ltp: float, nl_ltd: float, d2d: float,
@@ -199,25 +170,23 @@ def draw_d2d(rng: np.random.Generator, shape, nl_ltp: float, nl_ltd: float, d2d:
     The same number of variates is drawn in the same order whatever the sigmas (standard
     normals for the LTP label, LTD label, Gmax and Gmin factor, then a uniform for faults), so
     switching one nonideality on does not reshuffle the others. Returns float64 arrays:
-    c_ltp, k_ltp, c_ltd, k_ltd (see apply_pulses), gmax_f, gmin_f (multiplicative factors of the
-    nominal Gmax/Gmin, 1 = nominal), nl_ltp, nl_ltd (the device labels), and int8 `stuck`
-    (0 free, 1 stuck at Gmin, 2 stuck at Gmax).
+    c_ltp, c_ltd (1/A per direction, see apply_pulses), gmax_f, gmin_f (multiplicative factors
+    of the nominal Gmax/Gmin, 1 = nominal), and int8 `stuck` (0 free, 1 stuck at Gmin, 2 stuck
+    at Gmax).
     """
     z_ltp = rng.standard_normal(shape)
     z_ltd = rng.standard_normal(shape)
     z_max = rng.standard_normal(shape)
     z_min = rng.standard_normal(shape)
     f = rng.random(shape)
-    lab_ltp = nl_ltp + d2d * z_ltp
-    lab_ltd = nl_ltd + d2d * z_ltd
-    c_ltp = inv_a(lab_ltp, levels_ltp)
-    c_ltd = inv_a(lab_ltd, levels_ltd)
+    c_ltp = inv_a(nl_ltp + d2d * z_ltp, levels_ltp)
+    c_ltd = inv_a(nl_ltd + d2d * z_ltd, levels_ltd)
     gmax_f = np.maximum(1.0 + d2d_g * z_max, 0.05)
     gmin_f = np.maximum(1.0 + d2d_g * z_min, 0.05)
     stuck = np.zeros(shape, dtype=np.int8)
     stuck[f < stuck_gmin] = 1
     stuck[(f >= stuck_gmin) & (f < stuck_gmin + stuck_gmax)] = 2
-    return dict(c_ltp=c_ltp, c_ltd=c_ltd, gmax_f=gmax_f, gmin_f=gmin_f, nl_ltp=lab_ltp, nl_ltd=lab_ltd, stuck=stuck)
+    return dict(c_ltp=c_ltp, c_ltd=c_ltd, gmax_f=gmax_f, gmin_f=gmin_f, stuck=stuck)
 
 
 # ----------------------------------------------------------------------------- reads

@@ -41,7 +41,6 @@ class IdealStore:
                  weight_bits: int | None = None):
         self.trace = trace
         self.rng = rng
-        self.bits = weight_bits
         self.step = None if weight_bits is None else 2.0 ** (1 - weight_bits)
         self._w = [np.array(w, dtype=np.float32) for w in weights]
         if self.step is not None:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 
 from cimbench.hardware import components as C
 from cimbench.hardware.config import HardwareConfig, load_hardware
-from cimbench.hardware.schedule import backward_latency, chains, rule
+from cimbench.hardware.schedule import backward_latency, critical_layers, forward_latency, rule
 from cimbench.trace import Trace
 
 PHASES = ("fw", "ag", "wg", "wu")
@@ -422,11 +422,10 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
             rep.add("wu", l, "total", "latency", wu_lat[l], "s")
 
     # ------------------------------------------------------------------ schedule
-    t_fw = sum(fw_lat)
+    t_fw = forward_latency(fw_lat)
     t_bw = backward_latency(trace.algo, ag_lat, wg_lat, wu_lat)
-    ch = chains(trace.algo, ag_lat, wg_lat, wu_lat)
     if r.parallel_backward:
-        k = max(range(L), key=lambda i: ch[i])
+        k = critical_layers(trace.algo, ag_lat, wg_lat, wu_lat)[0]
         crit = {"ag": ag_lat[k + 1] if k + 1 < L else 0.0, "wg": wg_lat[k], "wu": wu_lat[k]}
     elif r.hidden_learn:
         crit = {"ag": sum(ag_lat), "wg": sum(wg_lat), "wu": sum(wu_lat)}

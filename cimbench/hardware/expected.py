@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 
 from cimbench.hardware.schedule import rule
-from cimbench.trace import LayerTrace, Trace
+from cimbench.trace import Trace
 
 
 def _phi(x: float) -> float:

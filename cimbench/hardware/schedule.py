@@ -77,7 +77,7 @@ def chains(algo: str, ag: list[float], wg: list[float], wu: list[float]) -> list
     n = len(wg)
     r = rule(algo)
     if not r.hidden_learn:
-        return [0.0] * (n - 1) + [ag[-1] * 0 + wg[-1] + wu[-1]]
+        return [0.0] * (n - 1) + [wg[-1] + wu[-1]]
     if r.parallel_backward:
         return [(ag[l + 1] if l + 1 < n else 0.0) + wg[l] + wu[l] for l in range(n)]
     return [(ag[l] if l > 0 else 0.0) + wg[l] + wu[l] for l in range(n)]
