@@ -27,6 +27,12 @@ def load_data(cfg: RunConfig) -> Dataset:
     """The run's data set, with the network's input and output sizes checked against it."""
     d = cfg.data
     data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, d.train_limit, d.test_limit)
+    check_fits(cfg, data)
+    return data
+
+
+def check_fits(cfg: RunConfig, data: Dataset) -> None:
+    """The network's first and last sizes match the data's inputs and classes."""
     sizes = cfg.network.sizes
     if sizes[0] != data.n_inputs:
         h, w = data.image_shape
@@ -36,7 +42,6 @@ def load_data(cfg: RunConfig) -> Dataset:
     if sizes[-1] != data.n_classes:
         raise ConfigError(f"network {cfg.network.label} has {sizes[-1]} outputs but {data.name} "
                           f"has {data.n_classes} classes")
-    return data
 
 
 def config_columns(cfg: RunConfig) -> dict:

@@ -358,18 +358,16 @@ def validate(cells: list[Cell], check_data: bool = True) -> list[Cell]:
 
 
 def _check_data(cfg, cache: dict) -> None:
-    """The data set exists and fits the network (each data set is loaded once per sweep)."""
+    """The data set exists and fits the network. Shapes do not depend on limits or
+    binarization, so each (set, directory, crop) is read once per sweep, one sample a split."""
     from cimbench import runner
     from cimbench.dataset import load_dataset
 
     d = cfg.data
-    if d not in cache:
-        data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, d.train_limit,
-                            d.test_limit)
-        cache[d] = (data.n_inputs, data.n_classes)
-    n_in, n_out = cache[d]
-    if cfg.network.sizes[0] != n_in or cfg.network.sizes[-1] != n_out:
-        runner.load_data(cfg)  # raises the runner's own message
+    key = (d.dataset, d.data_dir, d.crop)
+    if key not in cache:
+        cache[key] = load_dataset(d.dataset, d.data_dir, d.crop, train_limit=1, test_limit=1)
+    runner.check_fits(cfg, cache[key])
 
 
 # ----------------------------------------------------------------------------- workers
