@@ -50,7 +50,6 @@ from __future__ import annotations
 import csv
 import functools
 import hashlib
-import io
 import itertools
 import json
 import os
@@ -62,6 +61,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from cimbench.errors import CimbenchError, ConfigError
+from cimbench.report import atomic_write_bytes
 
 #: run flags whose one value may contain commas: their sweep alternatives are split on ';'
 SEMICOLON_FLAGS = ("lr", "nl", "bits", "stuck_at", "sets")
@@ -463,37 +463,39 @@ def _read_row(path: Path) -> tuple[list[str], list[str]]:
     return rows[0], rows[1]
 
 
-def summary_text(out: Path, cells: list[Cell], dims: Iterable[str]) -> str:
+def summary_text(out: Path, cells: list[Cell], dims: Iterable[str],
+                 read: dict[int, tuple] | None = None) -> str:
     """OUT/summary.csv from the finished cells' own summary.csv files, in grid order.
 
-    Values are copied as text, so the file's bytes depend only on the cells' results."""
+    Values are copied as text, so the file's bytes depend only on the cells' results. `read`
+    (cell index -> its row) keeps rows already read, so each cell's file is read once."""
+    from cimbench.report import csv_text
+
     dims = list(dims)
+    read = {} if read is None else read
     lead = ["cell"] + [grid_column(d) for d in dims]
     columns: list[str] = []
     rows = []
     for c in cells:
-        p = cell_dir(out, c) / SUMMARY
-        if not p.is_file():
-            continue
-        head, vals = _read_row(p)
+        if c.index not in read:
+            p = cell_dir(out, c) / SUMMARY
+            if not p.is_file():
+                continue
+            read[c.index] = _read_row(p)
+        head, vals = read[c.index]
         row = dict(zip(head, vals))
         row["cell"] = str(c.index)
         for d in dims:
             row[grid_column(d)] = c.params[d]
         columns += [h for h in head if h not in columns]
         rows.append(row)
-    columns = lead + [h for h in columns if h not in lead]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow([r.get(col, "") for col in columns])
-    return buf.getvalue()
+    return csv_text(rows, lead + [h for h in columns if h not in lead])
 
 
-def write_summary(out: Path, cells: list[Cell], dims: Iterable[str]) -> None:
+def write_summary(out: Path, cells: list[Cell], dims: Iterable[str],
+                  read: dict[int, tuple] | None = None) -> None:
     from cimbench.report import atomic_write_text
-    atomic_write_text(Path(out) / SUMMARY, summary_text(out, cells, dims))
+    atomic_write_text(Path(out) / SUMMARY, summary_text(out, cells, dims, read))
 
 
 def write_spec(out: Path, grid: Grid, cells: list[Cell], description: str = "") -> None:
@@ -538,7 +540,8 @@ def run_sweep(grid: Grid, cells: list[Cell], out: Path, jobs: int = 1, executor:
     write_spec(out, grid, cells, description)
     done = [c for c in cells if finished(out, c)]
     todo = [c for c in cells if not finished(out, c)]
-    write_summary(out, cells, dims)
+    rows_read: dict[int, tuple] = {}
+    write_summary(out, cells, dims, rows_read)
     if done and not quiet:
         log(f"resume: {len(done)} of {len(cells)} cells already finished")
     for c in todo:  # leftovers of an interrupted cell: start it afresh
@@ -552,7 +555,7 @@ def run_sweep(grid: Grid, cells: list[Cell], out: Path, jobs: int = 1, executor:
     def on_done(c: Cell, err: str | None) -> None:
         nonlocal n_ok
         if err is None:
-            write_summary(out, cells, dims)
+            write_summary(out, cells, dims, rows_read)
             n_ok += 1
         else:
             failed.append((c, err))
@@ -644,16 +647,11 @@ def _run_dask(todo: list[Cell], out: Path, client, on_done) -> None:
             d.mkdir(parents=True, exist_ok=True)
             # summary.csv last: it marks the cell finished
             for name in sorted(files, key=lambda n: n == SUMMARY):
-                _atomic_bytes(d / name, files[name])
+                atomic_write_bytes(d / name, files[name])
             on_done(c, None)
     except BaseException:
         client.cancel(list(futs))
         raise
-
-
-def _atomic_bytes(path: Path, data: bytes) -> None:
-    from cimbench.report import atomic_write_bytes
-    atomic_write_bytes(path, data)
 
 
 def default_out(grid: Grid) -> Path:
