@@ -56,6 +56,7 @@ def test_quick_sweep_matches_committed_baseline(quick):
     if os.environ.get("CIMBENCH_UPDATE_BASELINE"):
         BASELINE.parent.mkdir(exist_ok=True)
         shutil.copyfile(quick, BASELINE)
+        pytest.skip("baseline rewritten from this run: nothing to compare it with")
     assert BASELINE.is_file(), "missing baseline; see this module's docstring"
     r = invoke("check", quick, "--baseline", BASELINE, *TOLERANCES)
     assert r.exit_code == 0, r.output

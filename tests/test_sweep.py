@@ -157,8 +157,7 @@ def test_jobs_2_equals_jobs_1(reference, tmp_path):
     out = tmp_path / "j2"
     r = invoke("sweep", *GRID4, "--out", out, "--jobs", "2", "-q")
     assert r.exit_code == 0, r.output
-    assert summary_rows(out) == summary_rows(reference)
-    assert (out / "summary.csv").read_text() != ""  # timing columns may differ, rest may not
+    assert summary_rows(out) == summary_rows(reference)  # timing columns aside
 
 
 def test_dask_executor_equals_local(reference, tmp_path):
