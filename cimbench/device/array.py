@@ -278,6 +278,11 @@ class AnalogStore:
             return y
         return physics.adc_full_scale(y, x.sum(axis=1), L.shape[0], self._gref_r, self.adc_bits)
 
+    def read_fixed(self, B: np.ndarray, e: np.ndarray) -> np.ndarray:
+        """e @ B through a fixed random feedback array: exact values, but the same ADC as the
+        trained arrays (FA/DFA/DRTP hardware reads them with their own column ADCs)."""
+        return physics.adc_quantize(e @ B, self.adc_bits)
+
     def read_t(self, layer: int, e: np.ndarray) -> np.ndarray:
         """Transposed read e @ w.T through read noise and the ADC."""
         L = self._layers[layer]

@@ -12,7 +12,8 @@ Interface (duck-typed; the analog store in cimbench.device.array implements the 
     read_t(layer, e)    -> e @ w.T        transposed read, e: (batch, n_out) -> (batch, n_in)
     write(layer, dw)    -> None           apply a requested change dw (n_in, n_out)
     read_stream(rng)    -> context        reads inside draw their noise from rng
-    adc_bits            -> int | None     bits of the array read-out (None: exact reads)
+    read_fixed(B, e)    -> e @ B          read of a fixed array of exact values B (FA/DFA/DRTP
+                                          feedback) through the store's read-out
     weights(layer)      -> np.ndarray     current effective weights (a copy, float32)
     state_dict()        -> dict[str, np.ndarray];  load_state_dict(d)
 """
@@ -35,8 +36,6 @@ class IdealStore:
     records each grid step taken as one 'pulse' in the trace (a digital device's write).
     """
 
-    adc_bits = None  # float reads: no ADC
-
     def __init__(self, weights: list[np.ndarray], trace: Trace, rng: np.random.Generator,
                  weight_bits: int | None = None):
         self.trace = trace
@@ -57,6 +56,9 @@ class IdealStore:
 
     def read_t(self, layer: int, e: np.ndarray) -> np.ndarray:
         return e @ self._w[layer].T
+
+    def read_fixed(self, B: np.ndarray, e: np.ndarray) -> np.ndarray:
+        return e @ B  # float reads: no ADC
 
     def write(self, layer: int, dw: np.ndarray) -> None:
         w = self._w[layer]

@@ -16,7 +16,6 @@ from cimbench.engine.network import ACTIVATIONS, init_weights, layer_gains, outp
 from cimbench.engine.quant import quantize, quantize_scaled
 from cimbench.engine.rules import RULES, Signals, feedback_matrices
 from cimbench.engine.seeds import streams
-from cimbench.device.physics import adc_quantize
 from cimbench.engine.store import IdealStore
 from cimbench.trace import Trace
 
@@ -117,16 +116,17 @@ class Trainer:
         signals = Signals(
             error=qe(err), target=target, derivs=derivs, feedback=self.feedback,
             transpose=lambda l, d: self.gains[l] * self.store.read_t(l, qe(d))[:, :self.sizes[l]],
-            project=lambda B, e: self.read_feedback(B, qe(e)),
+            project=lambda B, e: self.store.read_fixed(B, qe(e)),
         )
         grads = []
-        for l, d in enumerate(self.rule.fn(signals)):
+        deltas = self.rule.fn(signals)
+        for l, d in enumerate(deltas):
             layer = self.trace.layers[l]
             layer.fw_vectors += n
             if d is None:
                 grads.append(None)
                 continue
-            if l > 0 and self.cfg.train.algo != "shallow":
+            if l > 0 and deltas[l - 1] is not None:  # an error read at l fed layer l - 1
                 layer.ag_vectors += n
             layer.wg_vectors += n
             if n == 1:  # online learning: an outer product, 3x faster by broadcasting
@@ -135,12 +135,6 @@ class Trainer:
                 g = inputs[l].T @ (qe(d) * np.float32(1.0 / n))
             grads.append(quantize_scaled(g, q.gradient, self.rngs["quant"]))
         return grads, loss, int((out.argmax(axis=1) == y).sum())
-
-    def read_feedback(self, B: np.ndarray, e: np.ndarray) -> np.ndarray:
-        """e @ B through a fixed random feedback array: exact values, but the same ADC as the
-        trained arrays (FA/DFA/DRTP hardware reads them with their own column ADCs)."""
-        y = e @ B
-        return y if self.store.adc_bits is None else adc_quantize(y, self.store.adc_bits)
 
     def apply(self, grads: list) -> None:
         """Momentum SGD on the network weights, handed to the store in device units."""
