@@ -88,7 +88,10 @@ def train_run(cfg: RunConfig, out: Path, argv=None, quiet=False, data: Dataset |
     """Train and write epochs.csv, trace.json, checkpoint and manifest; return the trainer."""
     from cimbench.engine.train import Trainer
 
-    data = data if data is not None else load_data(cfg)
+    if data is None:
+        d = cfg.data
+        data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, 1, d.test_limit)
+        check_fits(cfg, data)
     trainer = Trainer(cfg, data)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "manifest.json", manifest(cfg, argv, "running"))
@@ -131,14 +134,18 @@ def load_run(run_dir: Path):
 
 
 def restore_trainer(run_dir: Path, data: Dataset | None = None):
-    """A trainer with the weights (conductances) of a finished run."""
+    """A trainer with the weights (conductances) of a finished run, for evaluation: without
+    `data`, only the test split is prepared (one training sample keeps the set's shape)."""
     from cimbench.engine.train import Trainer
 
     cfg, _, _ = load_run(run_dir)
     ck = Path(run_dir) / CHECKPOINT
     if not ck.is_file():
         raise CimbenchError(f"no {CHECKPOINT} in {run_dir}: train it first (cimbench train --out DIR)")
-    data = data if data is not None else load_data(cfg)
+    if data is None:
+        d = cfg.data
+        data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, 1, d.test_limit)
+        check_fits(cfg, data)
     trainer = Trainer(cfg, data)
     with np.load(ck) as z:
         trainer.load_state_dict({k: z[k] for k in z.files})
