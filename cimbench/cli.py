@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from cimbench import __version__
 from cimbench.errors import CimbenchError, ConfigError
@@ -299,8 +300,9 @@ def estimate(run_dir, out, fmt, **o):
 
     if run_dir is not None:
         cfg, trace, _ = runner.load_run(Path(run_dir))
-        extra = [k for k, v in o.items() if v not in (None, (), "minibatch")
-                 and k not in HW_FLAGS + ("sets",)]
+        ctx = click.get_current_context()
+        given = [k for k in o if ctx.get_parameter_source(k) is not ParameterSource.DEFAULT]
+        extra = [k for k in given if k not in HW_FLAGS + ("sets",)]
         if extra or any(not t.startswith("hw.") for t in o.get("sets") or ()):
             raise ConfigError("a finished run can only be re-priced with hardware flags "
                               "(--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)")
