@@ -292,23 +292,17 @@ def build_config(protocol: str = "minibatch", device: str | None = None, hw: str
         values.update(overrides.get(name, {}))
         sections[name] = make_section(cls, values, name)
 
-    dev_base = dict(base.get("device", {}))
-    dev_name = device or dev_base.pop("preset", "ideal")
-    dev_base.pop("preset", None)
-    dev = load_preset(dev_name)
-    dev_over = {**dev_base, **overrides.get("device", {})}
-    if dev_over:
-        dev = dev.with_overrides(**coerce_fields(type(dev), dev_over, "device"))
+    def preset(key: str, chosen: str | None, default: str, load):
+        """The chosen (or the protocol's) preset with the protocol's and the caller's fields."""
+        values = dict(base.get(key, {}))
+        name = chosen or values.pop("preset", default)
+        values.pop("preset", None)
+        p = load(name)
+        over = {**values, **overrides.get(key, {})}
+        return p.with_overrides(**over) if over else p  # with_overrides coerces strings
 
-    hw_base = dict(base.get("hw", {}))
-    hw_name = hw or hw_base.pop("preset", "32nm")
-    hw_base.pop("preset", None)
-    hwc = load_hardware(hw_name)
-    hw_over = {**hw_base, **overrides.get("hw", {})}
-    if hw_over:
-        hwc = hwc.with_overrides(**hw_over)  # coerces command-line strings itself
-
-    return RunConfig(protocol=protocol, device=dev, hw=hwc, **sections)
+    return RunConfig(protocol=protocol, device=preset("device", device, "ideal", load_preset),
+                     hw=preset("hw", hw, "32nm", load_hardware), **sections)
 
 
 def config_from_dict(d: dict) -> RunConfig:

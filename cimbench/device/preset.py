@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from cimbench.config import coerce_fields
 from cimbench.errors import ConfigError
 from cimbench.paths import looks_like_path, presets_dir, read_toml
 
@@ -86,9 +87,10 @@ class DevicePreset:
         return d
 
     def with_overrides(self, **changes: Any) -> "DevicePreset":
-        """A copy with some fields changed, validated again."""
+        """A copy with some fields changed (values may be strings, as from
+        ``--set device.FIELD=VALUE``), validated again."""
         d = self.to_dict()
-        d.update(changes)
+        d.update(coerce_fields(DevicePreset, changes, "device"))
         return preset_from_dict(d, source=f"preset '{self.name}' (overrides)")
 
 
