@@ -77,13 +77,10 @@ THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
 def run_params() -> dict[str, Any]:
     """The click parameters of `cimbench run` by name (protocol, algo, ..., sets)."""
     from cimbench.cli import RUN_OPTIONS
+    from cimbench.option_groups import with_options
 
-    def dummy():
-        pass
-
-    for opt in reversed(RUN_OPTIONS):
-        dummy = opt(dummy)
-    return {p.name: p for p in reversed(dummy.__click_params__)}
+    holder = with_options(RUN_OPTIONS)(lambda: None)
+    return {p.name: p for p in reversed(holder.__click_params__)}
 
 
 def flag_name(key: str) -> str:
