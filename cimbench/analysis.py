@@ -86,7 +86,6 @@ def report_table(path, rows, cols, value: str, groups=(), fmt: str = "github",
         raise CimbenchError("--rows needs at least one column")
     df = read_results(path)
     _require(df, rows + cols + groups + [value], path)
-    df = df.copy()
     df[value] = _num(df[value])
     if df[value].isna().all() and len(df):
         raise CimbenchError(f"{path}: column '{value}' holds no numbers")
