@@ -105,8 +105,10 @@ class HardwareConfig:
 
     # --- weight-gradient (WG) unit: SRAM compute arrays --------------------------------------
     include_wg_unit: bool = True
-    wg_col_mux: int = 64
-    wg_adc_bits: int = 6
+    wg_samples_per_pass: int = 1        # samples whose outer products one pass accumulates in the
+    #                                     array (as rows); 1 = per sample, summed over the batch in DRAM
+    wg_col_mux: int = 8
+    wg_adc_bits: int = 4
     wg_sram_read_energy_per_bit: float = 1e-15   # J per SRAM cell read (bit line + cell)
     sram_write_energy_per_bit: float = 10e-15     # J per SRAM bit written
 
@@ -165,6 +167,7 @@ def _coerce(name: str, value: Any, typ: Any, source: str) -> Any:
 
 _POSITIVE_INT = ("subarray_rows", "subarray_cols", "col_mux", "adc_bits", "act_bits", "err_bits",
                  "grad_bits", "weight_bits_digital", "htree_bus_bits", "wg_col_mux", "wg_adc_bits",
+                 "wg_samples_per_pass",
                  "buffer_vectors", "subarrays_per_tile")
 
 
@@ -192,6 +195,9 @@ def _validate(hw: HardwareConfig, source: str) -> None:
     if hw.wg_col_mux > hw.subarray_cols:
         raise ConfigError(f"{source}: field 'wg_col_mux' ({hw.wg_col_mux}) must not exceed "
                           f"subarray_cols ({hw.subarray_cols})")
+    if hw.wg_samples_per_pass > hw.subarray_rows:
+        raise ConfigError(f"{source}: field 'wg_samples_per_pass' ({hw.wg_samples_per_pass}) must "
+                          f"not exceed subarray_rows ({hw.subarray_rows})")
     if hw.adc_range not in ADC_RANGES:
         raise ConfigError(f"{source}: field 'adc_range' must be one of {', '.join(ADC_RANGES)}, "
                           f"got {hw.adc_range!r}")

@@ -11,11 +11,14 @@ Architecture (one set of subarrays per weight layer, all subarrays of a layer wo
 * **Feedback arrays** (fa/dfa/drtp): fixed random matrices in the same cells, with their own
   column ADCs. fa: B_l of shape n_out x n_in for layers 2..L; dfa/drtp: n_classes x n_in(l).
 * **WG units**: SRAM compute arrays (DNN+NeuroSim computes weight gradients in separate SRAM
-  arrays). A unit stores a chunk of up to ``subarray_rows`` samples of the layer's input
-  activations X (chunk x n_in x act_bits, bit-sliced) and streams the errors E bit-serially,
-  one output neuron at a time: dW = X^T E in ``ceil(batch / rows)`` passes of
-  ``n_out x err_bits`` reads. Its columns share ADCs ``wg_col_mux`` to one. bp/fa/shallow: one
-  unit sized for the largest trained layer; dfa/drtp: one per trained layer.
+  arrays). A pass stores ``wg_samples_per_pass`` samples of the layer's input activations X
+  (as rows, n_in x act_bits bit-sliced columns) and streams their errors E bit-serially, one
+  output neuron at a time: ``n_out x err_bits`` reads per pass, ``ceil(batch / samples)``
+  passes per update. The default, one sample per pass, is DNN+NeuroSim V2.1's: per-sample
+  outer products whose partial gradients go to DRAM and back, so WG scales with batch x
+  iterations; more samples per pass accumulate the batch in the array instead. Columns share
+  ADCs ``wg_col_mux`` to one. bp/fa/shallow: one unit sized for the largest trained layer
+  (no use of its spare columns by smaller layers); dfa/drtp: one per trained layer.
 * **Chip level**: global buffer, H-tree between all subarrays, off-chip DRAM (HBM2).
 
 Phases (counts from the trace; all read phases are bit-serial over the input bits):
@@ -23,8 +26,9 @@ Phases (counts from the trace; all read phases are bit-serial over the input bit
 * **FW**: per vector and layer, ``act_bits x mux_steps`` read steps on all subarrays in parallel,
   then the adder tree and activation; the layer input is written to DRAM for WG.
 * **AG** (layers 2..L): the error read (transposed / feedback array); the new error goes to DRAM.
-* **WG**: per update: X and E read back from DRAM, X written into the WG unit, the passes above,
-  dW (``grad_bits`` per weight) written to DRAM.
+* **WG**: per update: X and E read back from DRAM, X written into the WG unit, the passes above;
+  each pass writes its partial dW (``grad_bits`` per weight) to DRAM, each pass after the first
+  reads the running sum back and adds to it.
 * **WU**: per update: dW read from DRAM; rows written one at a time per subarray (subarrays in
   parallel), ``row_max_ltp * pw_ltp + row_max_ltd * pw_ltd`` shared by the ``n_rb``
   row-blocks (the fullest block, min(rows, n_in) rows, sets the pace); energy per pulse ``V^2 G_mean t + C_line V^2``.
@@ -246,7 +250,7 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
                      + C.adder_tree_area(b.n_rb, layers[l].n_in, acc_bits, hw.adder_area_f2_per_bit, f2))
 
     # WG units
-    wg_rows = min(batch, hw.subarray_rows)
+    wg_rows = min(batch, hw.wg_samples_per_pass)
 
     def wg_geom(n_in: int) -> _Array:
         return _Array(wg_rows, n_in * hw.act_bits, hw.subarray_rows, hw.subarray_cols, 1,
@@ -378,9 +382,16 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
             u = ly.updates
             nv = ly.wg_vectors or u * batch
             per_update = nv / u
-            passes = math.ceil(per_update / hw.subarray_rows)
+            chunk = min(per_update, hw.wg_samples_per_pass)   # samples stored per pass
+            passes = math.ceil(per_update / hw.wg_samples_per_pass)
+            grad = ly.n_in * ly.n_out * hw.grad_bits
+            # every pass writes its partial gradient to DRAM; passes after the first read the
+            # running sum back (per-sample gradients to DRAM and back, as DNN+NeuroSim V2.1)
             t_dram = dram("wg", l, nv * (ly.n_in * hw.act_bits + ly.n_out * hw.err_bits)
-                          + u * ly.n_in * ly.n_out * hw.grad_bits)
+                          + u * (2 * passes - 1) * grad)
+            if passes > 1:
+                rep.add("wg", l, "accumulation", "energy",
+                        u * (passes - 1) * grad * hw.adder_energy_per_bit, "J")
             macs += nv * ly.n_in * ly.n_out
             t_unit = 0.0
             if hw.include_wg_unit:
@@ -389,13 +400,12 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
                 t_wstep = max(hw.read_pulse_width, C.adc_latency(hw, hw.wg_adc_bits), hw.shift_add_latency)
                 reads = passes * ly.n_out * hw.err_bits                  # per update
                 conv = reads * ly.n_in * hw.act_bits
-                rows_on = min(per_update, hw.subarray_rows) * INPUT_BIT_ACTIVITY
+                rows_on = chunk * INPUT_BIT_ACTIVITY
                 e = (nv * ly.n_in * hw.act_bits * hw.sram_write_energy_per_bit          # store X
                      + reads * rows_on * ly.n_in * hw.act_bits * hw.wg_sram_read_energy_per_bit
                      + conv * (C.adc_energy(hw, hw.wg_adc_bits) + hw.shift_add_energy + hw.mux_energy))
                 rep.add("wg", l, "wg_unit", "energy", u * e, "J")
-                t_unit = passes * (min(per_update, hw.subarray_rows) * cyc
-                                   + ly.n_out * hw.err_bits * wsteps * t_wstep)
+                t_unit = passes * (chunk * cyc + ly.n_out * hw.err_bits * wsteps * t_wstep)
             wg_lat[l] = u * t_unit + t_dram
             rep.add("wg", l, "total", "latency", wg_lat[l], "s")
         # WU
