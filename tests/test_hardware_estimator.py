@@ -131,6 +131,20 @@ def test_wg_latency_scales_with_batch_times_iterations():
     assert one.summary["energy_j"] < a.summary["energy_j"]  # no per-sample gradient round trips
 
 
+def test_wg_phase_latency_hand_computed():
+    """One 16 x 8 layer, one update of a batch of 4, 32 nm defaults. Per sample: store x (1 clock),
+    then 8 error columns x 8 bits x 8 mux steps of max(0.5 ns read, 0.5 ns flash, 0.5 ns
+    shift-add) = 257 ns. DRAM: x and e of 4 samples (4 x (16 + 8) x 8 bits) plus the 16 x 8 x 8-bit
+    gradient written 4 times and read back 3 times, at 2.048e12 bit/s."""
+    tr = Trace(algo="bp", batch_size=4, layers=[LayerTrace(16, 8, fw_vectors=4, wg_vectors=4,
+                                                           updates=1)], iterations=1, epochs=1)
+    rep = estimate(tr, RRAM, HW)
+    dram_bits = 4 * (16 + 8) * 8 + (2 * 4 - 1) * 16 * 8 * 8
+    want = 4 * (1e-9 + 8 * 8 * 8 * 0.5e-9) + dram_bits / 2.048e12
+    assert rep.total("latency", phase="wg", component="total") == pytest.approx(want, rel=1e-12)
+    assert rep.total("energy", phase="wg", component="dram") == pytest.approx(dram_bits * 3.9e-12)
+
+
 def test_area_breakdown():
     """As every minibatch run is costed: one always-on bias row per array."""
     for algo, top in (("bp", "adc"), ("dfa", "wg_unit")):
