@@ -401,7 +401,7 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
                 reads = passes * ly.n_out * hw.err_bits                  # per update
                 conv = reads * ly.n_in * hw.act_bits
                 rows_on = chunk * INPUT_BIT_ACTIVITY
-                e = (nv * ly.n_in * hw.act_bits * hw.sram_write_energy_per_bit          # store X
+                e = (per_update * ly.n_in * hw.act_bits * hw.sram_write_energy_per_bit  # store X
                      + reads * rows_on * ly.n_in * hw.act_bits * hw.wg_sram_read_energy_per_bit
                      + conv * (C.adc_energy(hw, hw.wg_adc_bits) + hw.shift_add_energy + hw.mux_energy))
                 rep.add("wg", l, "wg_unit", "energy", u * e, "J")
