@@ -89,9 +89,7 @@ def train_run(cfg: RunConfig, out: Path, argv=None, quiet=False, data: Dataset |
     from cimbench.engine.train import Trainer
 
     if data is None:
-        d = cfg.data
-        data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, 1, d.test_limit)
-        check_fits(cfg, data)
+        data = load_data(cfg)
     trainer = Trainer(cfg, data)
     out.mkdir(parents=True, exist_ok=True)
     write_json(out / "manifest.json", manifest(cfg, argv, "running"))

@@ -71,6 +71,18 @@ def test_train_then_evaluate_checkpoint(tmp_path):
     assert json.loads(r.output)["test_acc"] == pytest.approx(trained)
 
 
+def test_train_learns_from_the_whole_training_split_like_run(tmp_path):
+    """`train` then `evaluate` is the same run as `run`: every epoch row matches (timing aside),
+    on the same --train-limit images."""
+    r = invoke("train", "--algo", "bp", "--device", "ideal", *QUICK, "--out", str(tmp_path / "t"))
+    assert r.exit_code == 0, r.output
+    invoke("run", "--algo", "bp", "--device", "ideal", *QUICK, "--out", str(tmp_path / "r"))
+    a, b = (pd.read_csv(tmp_path / d / "epochs.csv") for d in ("t", "r"))
+    keep = [c for c in a.columns if c not in TIMING_COLUMNS]
+    pd.testing.assert_frame_equal(a[keep], b[keep])
+    assert a.test_acc.iloc[-1] > 0.4   # 6 updates on 600 images: well above chance (0.1)
+
+
 def test_diverged_run_is_reported_as_diverged(tmp_path):
     r = invoke("run", "--algo", "bp", "--device", "ideal", *QUICK, "--activation", "relu",
                "--lr", "1e20", "--momentum", "0", "--bits", "none", "--out", str(tmp_path / "d"),
