@@ -404,16 +404,31 @@ def run_cell(flags: dict, out_dir: str, run_id: str) -> str:
 def _worker_init() -> None:
     """Pool worker: die with the sweep process (Linux), so a killed sweep leaves no orphan
     writing into a cell that the resumed sweep redoes."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the sweep's to handle: it stops us
     if sys.platform.startswith("linux"):
         try:
             import ctypes
-            import signal
             libc = ctypes.CDLL("libc.so.6", use_errno=True)
             libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
             if os.getppid() == 1:  # the parent died before prctl
                 os._exit(1)
         except (OSError, AttributeError):
             pass
+
+
+def _stop_workers(pool) -> None:
+    """Shut a process pool down and terminate its workers: cancel_futures alone leaves the
+    cells already handed to them (one running and one queued per worker) running to the end.
+    Their half-written cell folders are deleted when the sweep resumes."""
+    stop = getattr(pool, "terminate_workers", None)   # Python >= 3.14
+    if stop is not None:
+        stop()
+        return
+    procs = list((getattr(pool, "_processes", None) or {}).values())   # gone after shutdown
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        p.terminate()
 
 
 def run_cell_files(flags: dict, run_id: str) -> dict[str, bytes]:
@@ -600,8 +615,8 @@ def _run_pool(todo: list[Cell], out: Path, jobs: int, on_done) -> None:
                                     "same command to resume") from None
             else:
                 on_done(c, None)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+    except BaseException:   # Ctrl-C, a broken pool: stop now, not after the queued cells
+        _stop_workers(pool)
         raise
     else:
         pool.shutdown(wait=True)

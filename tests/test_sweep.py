@@ -135,6 +135,38 @@ def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path):
     assert len(list((out / "cells").iterdir())) == 4
 
 
+def test_ctrl_c_stops_at_once_then_resume_equals_uninterrupted(reference, tmp_path):
+    """Ctrl-C (SIGINT to the whole process group) ends the sweep with 'interrupted' and exit
+    130, without a traceback and without running the cells already handed to the worker."""
+    out = tmp_path / "ctrl-c"
+    env = dict(os.environ)
+    root = str(Path(cimbench.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, "-m", "cimbench", "sweep", *GRID4, "--out", str(out), "-q"]
+    p = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, start_new_session=True)
+    done = lambda: len(list(out.glob("cells/*/summary.csv")))  # noqa: E731
+    deadline = time.time() + 60
+    try:
+        while time.time() < deadline and p.poll() is None and done() < 1:
+            time.sleep(0.01)
+        at_signal = done()
+        os.killpg(p.pid, signal.SIGINT)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    err = err.decode()
+    assert p.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    # the running cell may just have finished; the queued one must not have started
+    assert 1 <= at_signal <= done() <= at_signal + 1 < 4
+    r = CliRunner().invoke(cli, ["sweep", *GRID4, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert summary_rows(out) == summary_rows(reference)
+
+
 def test_leftovers_of_an_interrupted_cell_are_redone(reference, tmp_path):
     out = tmp_path / "partial"
     flags = {k[2:].replace("-", "_"): v for k, v in zip(TINY[::2], TINY[1::2])}

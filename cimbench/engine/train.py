@@ -199,8 +199,11 @@ class Trainer:
             order = self.epoch_order()
             self.lr_factor = self.schedule(epoch)
             loss_sum, correct, seen = 0.0, 0, 0
-            bar = tqdm(range(0, len(order), bs), desc=f"epoch {epoch}/{cfg.train.epochs}",
-                       disable=not show, leave=False, file=sys.stderr, unit="batch")
+            steps = range(0, len(order), bs)
+            # no tqdm object at all when hidden: it would create a multiprocessing lock, which a
+            # sweep worker stopped by Ctrl-C leaves behind ("leaked semaphore" warnings)
+            bar = tqdm(steps, desc=f"epoch {epoch}/{cfg.train.epochs}", leave=False,
+                       file=sys.stderr, unit="batch") if show else steps
             with np.errstate(over="ignore", invalid="ignore"):
                 for i in bar:
                     idx = order[i:i + bs]
