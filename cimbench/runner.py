@@ -31,6 +31,18 @@ def load_data(cfg: RunConfig) -> Dataset:
     return data
 
 
+def check_data(cfg: RunConfig, cache: dict | None = None) -> None:
+    """The data set exists and fits the network, without preparing it: shapes do not depend on
+    limits or binarization, so one sample a split is read (once per (set, directory, crop)
+    when a cache is given)."""
+    d = cfg.data
+    key = (d.dataset, d.data_dir, d.crop)
+    cache = {} if cache is None else cache
+    if key not in cache:
+        cache[key] = load_dataset(d.dataset, d.data_dir, d.crop, train_limit=1, test_limit=1)
+    check_fits(cfg, cache[key])
+
+
 def check_fits(cfg: RunConfig, data: Dataset) -> None:
     """The network's first and last sizes match the data's inputs and classes."""
     sizes = cfg.network.sizes

@@ -332,6 +332,7 @@ def validate(cells: list[Cell], check_data: bool = True) -> list[Cell]:
     """Build every cell's configuration (and check it against its data set) before anything
     runs; fill run_id; drop duplicate configurations (keeping the first). Raises ConfigError
     naming the first bad cell."""
+    from cimbench import runner
     from cimbench.cli import config_from_flags
 
     seen: dict[str, int] = {}
@@ -341,7 +342,7 @@ def validate(cells: list[Cell], check_data: bool = True) -> list[Cell]:
         try:
             cfg = config_from_flags(c.flags)
             if check_data:
-                _check_data(cfg, data_cache)
+                runner.check_data(cfg, data_cache)
         except CimbenchError as e:
             raise type(e)(f"cell {c.index} ({c.label}): {e}") from None
         c.run_id = cfg.run_id
@@ -352,19 +353,6 @@ def validate(cells: list[Cell], check_data: bool = True) -> list[Cell]:
         seen[c.run_id] = c.index
         out.append(c)
     return out
-
-
-def _check_data(cfg, cache: dict) -> None:
-    """The data set exists and fits the network. Shapes do not depend on limits or
-    binarization, so each (set, directory, crop) is read once per sweep, one sample a split."""
-    from cimbench import runner
-    from cimbench.dataset import load_dataset
-
-    d = cfg.data
-    key = (d.dataset, d.data_dir, d.crop)
-    if key not in cache:
-        cache[key] = load_dataset(d.dataset, d.data_dir, d.crop, train_limit=1, test_limit=1)
-    runner.check_fits(cfg, cache[key])
 
 
 # ----------------------------------------------------------------------------- workers

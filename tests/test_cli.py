@@ -125,11 +125,12 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", list(BAD))
-@pytest.mark.parametrize("cmd", ["run", "train"])
+@pytest.mark.parametrize("cmd", ["run", "train", "estimate"])
 def test_bad_input_is_one_line_error_with_no_files(case, cmd, tmp_path):
     args, hint = BAD[case]
     out = tmp_path / "out"
-    r = CliRunner().invoke(cli, [cmd, *QUICK, *args, "--out", str(out)])
+    quick = [a for a in QUICK if a != "--quiet"] if cmd == "estimate" else QUICK  # no bars there
+    r = CliRunner().invoke(cli, [cmd, *quick, *args, "--out", str(out)])
     assert r.exit_code != 0
     lines = [l for l in r.output.splitlines() if l.strip()]
     assert len(lines) == 1, r.output
