@@ -110,6 +110,7 @@ BAD = {
     "negative epochs": (["--epochs", "0"], ">= 1"),
     "momentum range": (["--momentum", "1.5"], "[0, 1)"),
     "device field range": (["--c2c", "-0.1"], "c2c"),
+    "stuck fractions over 1": (["--stuck-at", "0.7,0.6"], "0.7 + 0.6 = 1.3"),
     "unknown option": (["--colour", "red"], "--colour"),
     "tech and hw": (["--tech", "45", "--hw", "22nm"], "--tech"),
     "unknown tech": (["--tech", "7"], "7nm"),

@@ -146,8 +146,10 @@ def _check_range(source: str, d: dict[str, Any]) -> None:
     for n in ("c2c", "d2d_g", "read_noise", "stuck_at_gmin", "stuck_at_gmax"):
         need(n, 0.0 <= d[n] <= 1.0, "must be in [0, 1]")
     need("d2d", 0.0 <= d["d2d"] <= 10.0, "must be in [0, 10]")
-    need("stuck_at_gmax", d["stuck_at_gmin"] + d["stuck_at_gmax"] <= 1.0,
-         "plus stuck_at_gmin must be <= 1")
+    stuck = d["stuck_at_gmin"] + d["stuck_at_gmax"]
+    if stuck > 1.0:
+        raise ConfigError(f"{source}: fields 'stuck_at_gmin' + 'stuck_at_gmax' must be <= 1, got "
+                          f"{d['stuck_at_gmin']:g} + {d['stuck_at_gmax']:g} = {stuck:g}")
     need("v_read", d["v_read"] > 0, "must be > 0")
     for n in ("on_off", "r_on", "pulse_width_ltp", "pulse_width_ltd"):
         if d[n] is not None:
