@@ -348,7 +348,8 @@ def presets():
 
 
 @presets.command("list")
-@click.option("--kind", type=click.Choice(["device", "hardware", "protocol"]), default="device",
+@click.option("--kind", type=click.Choice(["device", "hardware", "protocol", "experiment"]),
+              default="device",
               show_default=True, help="Which presets to list.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table")
 def presets_list(kind, fmt):
@@ -358,10 +359,12 @@ def presets_list(kind, fmt):
     Examples:
       cimbench presets list
       cimbench presets list --kind hardware --format csv
+      cimbench presets list --kind experiment     # for cimbench sweep --experiment NAME
     """
     from cimbench.report import csv_text, table_text
 
-    rows = {"device": _device_rows, "hardware": _hardware_rows, "protocol": _protocol_rows}[kind]()
+    rows = {"device": _device_rows, "hardware": _hardware_rows, "protocol": _protocol_rows,
+            "experiment": _experiment_rows}[kind]()
     cols = list(rows[0])
     if fmt == "csv":
         click.echo(csv_text(rows), nl=False)
@@ -377,9 +380,12 @@ def _device_rows() -> list[dict]:
     rows = []
     for name in list_presets():
         p = load_preset(name)
-        rows.append({"name": p.name, "kind": p.kind, "levels": f"{p.levels_ltp}/{p.levels_ltd}",
-                     "nl": f"{p.nl_ltp}/{p.nl_ltd}", "c2c": p.c2c, "on_off": p.on_off,
-                     "r_on_ohm": p.r_on, "aliases": ",".join(p.aliases)})
+        row = {"name": p.name, "kind": p.kind, "levels": f"{p.levels_ltp}/{p.levels_ltd}",
+               "nl": f"{p.nl_ltp}/{p.nl_ltd}", "c2c": p.c2c, "on_off": p.on_off,
+               "r_on_ohm": p.r_on, "aliases": ",".join(p.aliases)}
+        if p.kind == "ideal":   # float weights: the device fields are not used
+            row.update({k: "-" for k in ("levels", "nl", "c2c", "on_off", "r_on_ohm")})
+        rows.append(row)
     return rows
 
 
@@ -396,6 +402,16 @@ def _protocol_rows() -> list[dict]:
 
     return [{"name": n, "description": load_protocol(n).get("description", "")}
             for n in protocols()]
+
+
+def _experiment_rows() -> list[dict]:
+    from cimbench.sweep import expand, list_experiments, load_experiment
+
+    rows = []
+    for n in list_experiments():
+        grid, description = load_experiment(n)
+        rows.append({"name": n, "cells": len(expand(grid)), "description": description})
+    return rows
 
 
 @presets.command("show")

@@ -205,6 +205,23 @@ def test_presets_list_every_kind():
         assert r.exit_code == 0 and name in set(pd.read_csv(io.StringIO(r.output)).name)
 
 
+def test_presets_list_experiments_counts_each_grid_product():
+    """One row per presets/experiments/*.toml, with as many cells as the product of its grid's
+    list lengths (read here straight from the files)."""
+    import math
+
+    from cimbench.paths import presets_dir, read_toml   # a plain TOML parser
+
+    want = {}
+    for f in sorted((presets_dir() / "experiments").glob("*.toml")):
+        grid = read_toml(f)["grid"]
+        want[f.stem] = math.prod(len(v) if isinstance(v, list) else 1 for v in grid.values())
+    r = invoke("presets", "list", "--kind", "experiment", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(io.StringIO(r.output)).set_index("name").cells.to_dict()
+    assert got == want and want["c2c"] == 2 * 5 * 2
+
+
 def test_corrupt_manifest_is_one_line_error(tmp_path):
     (tmp_path / "manifest.json").write_text("{not json")
     r = CliRunner().invoke(cli, ["evaluate", str(tmp_path)])
