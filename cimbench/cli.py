@@ -288,7 +288,9 @@ def estimate(run_dir, out, fmt, **o):
     """Area, latency and energy of training on a NeuroSim-style chip: of a finished run
     (its measured pulse counts), or of a configuration without training (expected pulse
     counts). Hardware flags (--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)
-    re-price a finished run on other hardware.
+    re-price a finished run on other hardware. Expected counts come from a stated heuristic
+    (cimbench/hardware/expected.py) that overstates writes: for the main job it gives 38x the
+    measured write latency and 1.4x the write energy. Price a trained run for real figures.
 
     \b
     Examples:
