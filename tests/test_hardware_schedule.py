@@ -28,6 +28,21 @@ def test_parallel_rules_max(algo):
     assert backward_latency(algo, AG, WG, WU) < backward_latency("bp", AG, WG, WU)
 
 
+@pytest.mark.parametrize("algo", ["dfa", "drtp"])
+def test_parallel_chains_share_one_dram_channel(algo):
+    """Overlapping chains cannot finish before all their DRAM transfers have passed one after
+    another; while the transfers fit inside the longest chain, nothing changes."""
+    longest = max(chains(algo, AG, WG, WU))                   # 21
+    assert backward_latency(algo, AG, WG, WU, shared=[3.0, 4.0, 5.0]) == pytest.approx(longest)
+    assert backward_latency(algo, AG, WG, WU, shared=[9.0, 8.0, 7.0]) == pytest.approx(24.0)
+
+
+def test_sequential_rules_ignore_the_shared_channel_bound():
+    """bp/fa already run one chain at a time: their transfers are inside their chains."""
+    assert backward_latency("bp", AG, WG, WU, shared=[30.0, 30.0, 30.0]) == pytest.approx(
+        sum(AG) + sum(WG) + sum(WU))
+
+
 def test_shallow_only_last_layer():
     assert backward_latency("shallow", AG, WG, WU) == pytest.approx(WG[-1] + WU[-1])
 

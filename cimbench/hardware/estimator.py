@@ -303,12 +303,17 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
             rep.add(phase, l, "interconnect", "energy", count * C.transfer_energy(bits, e_move[1]), "J")
         return C.transfer_latency(bits, bus_bw) if (hw.include_buffer or hw.include_htree) else 0.0
 
+    bw_dram = [0.0] * L   # per layer: off-chip transfer time of its AG, WG and WU phases
+
     def dram(phase, l, bits):
         """Off-chip traffic (total bits over the run): energy row; returns latency."""
         if not hw.include_dram or bits <= 0:
             return 0.0
         rep.add(phase, l, "dram", "energy", C.transfer_energy(bits, hw.dram_energy_per_bit), "J")
-        return C.transfer_latency(bits, hw.dram_bandwidth)
+        t = C.transfer_latency(bits, hw.dram_bandwidth)
+        if phase != "fw":
+            bw_dram[l] += t
+        return t
 
     # ------------------------------------------------------------------ array read (one vector)
     def read(phase, l, a: _Array, in_lines: int, out_lines: int, transposed: bool, in_bits: int,
@@ -433,7 +438,7 @@ def estimate(trace: Trace, device, hw: HardwareConfig | str = "32nm") -> Hardwar
 
     # ------------------------------------------------------------------ schedule
     t_fw = forward_latency(fw_lat)
-    t_bw = backward_latency(trace.algo, ag_lat, wg_lat, wu_lat)
+    t_bw = backward_latency(trace.algo, ag_lat, wg_lat, wu_lat, shared=bw_dram)
     if r.parallel_backward:
         k = critical_layers(trace.algo, ag_lat, wg_lat, wu_lat)[0]
         crit = {"ag": ag_lat[k + 1] if k + 1 < L else 0.0, "wg": wg_lat[k], "wu": wu_lat[k]}

@@ -17,7 +17,9 @@ Schedules (latency of the backward phase, from per-layer latencies, same units i
 * dfa, drtp: the output error (target) is broadcast to all layers at once; each layer's chain is
   projection -> WG -> WU on its own WG unit, all chains overlap: ``max_l chain[l]`` with
   ``chain[l] = ag[l+1] + wg[l] + wu[l]`` (the projection producing layer l's error is the AG
-  booked at layer l+1; the last layer gets its error from the loss).
+  booked at layer l+1; the last layer gets its error from the loss). The chains share one
+  off-chip DRAM channel, so the overlap can be no shorter than all layers' transfers one after
+  another: ``max(max_l chain[l], sum_l shared[l])`` (``shared[l]``: layer l's DRAM time).
 * shallow: only the last layer learns: ``wg[-1] + wu[-1]``.
 * Forward: sequential for every rule, ``sum_l fw[l]``.
 
@@ -83,11 +85,13 @@ def chains(algo: str, ag: list[float], wg: list[float], wu: list[float]) -> list
     return [(ag[l] if l > 0 else 0.0) + wg[l] + wu[l] for l in range(n)]
 
 
-def backward_latency(algo: str, ag: list[float], wg: list[float], wu: list[float]) -> float:
-    """Backward-phase latency: sum of chains (bp, fa, shallow) or their max (dfa, drtp)."""
+def backward_latency(algo: str, ag: list[float], wg: list[float], wu: list[float],
+                     shared: list[float] | None = None) -> float:
+    """Backward-phase latency: sum of chains (bp, fa, shallow) or their max (dfa, drtp), the
+    latter at least the sum of the layers' time on the shared DRAM channel (`shared`, s)."""
     c = chains(algo, ag, wg, wu)
     if rule(algo).parallel_backward:
-        return float(max(c)) if c else 0.0
+        return float(max(max(c) if c else 0.0, sum(shared or ())))
     return float(sum(c))
 
 
