@@ -1,8 +1,11 @@
 """Rebuild the README's result tables from the experiment outputs.
 
-Usage: python docs/results.py OUT_DIR > docs/results.md
-where OUT_DIR holds the sweeps of `cimbench sweep --experiment NAME --out OUT_DIR/NAME` and the
-runs named in the README. Copies each sweep's summary.csv and plot to docs/results/.
+Usage: python docs/results.py OUT_DIR
+where OUT_DIR holds the sweeps of `cimbench sweep --experiment NAME --out OUT_DIR/NAME`, the depth
+experiment on agsi in OUT_DIR/depth-agsi, and the learning-rule sweeps OUT_DIR/rules
+(`cimbench sweep --algo bp,fa,dfa,drtp,shallow --device ideal --network 784-256-10 --epochs 3`)
+and OUT_DIR/rules20 (`--algo bp,fa,dfa --network 784-256-256-10 --epochs 20`).
+Copies each sweep's summary.csv (and plot) to docs/results/.
 """
 
 import shutil
@@ -50,7 +53,21 @@ def copy(name: str) -> pd.DataFrame:
     return pd.read_csv(src / "summary.csv")
 
 
+def copy_as(name: str, dest: str) -> pd.DataFrame:
+    DOCS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(OUT / name / "summary.csv", DOCS / f"{dest}.csv")
+    return pd.read_csv(OUT / name / "summary.csv")
+
+
 def main():
+    # plain sweeps of run flags (commands in the README): rules (784-256-10, 3 epochs), rules20
+    # (784-256-256-10, 20 epochs); and the depth experiment on agsi
+    for name, dest in (("rules", "rules"), ("rules20", "rules-20-epochs")):
+        if (OUT / name).is_dir():
+            d = copy_as(name, dest)
+            section(dest, md(d.set_index("algo")[["test_acc", "train_acc", "train_seconds"]]))
+    if (OUT / "depth-agsi").is_dir():
+        copy_as("depth-agsi", "depth-agsi")
     if (OUT / "neurosim-devices").is_dir() and "agsi" in set(pd.read_csv(OUT / "neurosim-devices" / "summary.csv").device):
         d = copy("neurosim-devices")
         t = d.set_index("device")[["mean_last10_test_acc", "test_acc", "best_test_acc"]]
