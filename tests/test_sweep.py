@@ -106,14 +106,19 @@ def test_rerun_skips_finished_cells(reference):
     assert (reference / "summary.csv").read_text() == before
 
 
-def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path):
-    out = tmp_path / "killed"
+def start_sweep(out: Path, cwd: Path, **popen) -> subprocess.Popen:
+    """The GRID4 sweep as a separate `python -m cimbench` process (this checkout's code)."""
     env = dict(os.environ)
     root = str(Path(cimbench.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, "-m", "cimbench", "sweep", *GRID4, "--out", str(out), "-q"]
-    p = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+    return subprocess.Popen(cmd, env=env, cwd=cwd, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, **popen)
+
+
+def test_sigkill_then_resume_equals_uninterrupted(reference, tmp_path):
+    out = tmp_path / "killed"
+    p = start_sweep(out, tmp_path)
     summary = out / "summary.csv"
     deadline = time.time() + 60
     try:
@@ -139,12 +144,7 @@ def test_ctrl_c_stops_at_once_then_resume_equals_uninterrupted(reference, tmp_pa
     """Ctrl-C (SIGINT to the whole process group) ends the sweep with 'interrupted' and exit
     130, without a traceback and without running the cells already handed to the worker."""
     out = tmp_path / "ctrl-c"
-    env = dict(os.environ)
-    root = str(Path(cimbench.__file__).resolve().parent.parent)
-    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    cmd = [sys.executable, "-m", "cimbench", "sweep", *GRID4, "--out", str(out), "-q"]
-    p = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, start_new_session=True)
+    p = start_sweep(out, tmp_path, start_new_session=True)   # its own group, as a terminal's
     done = lambda: len(list(out.glob("cells/*/summary.csv")))  # noqa: E731
     deadline = time.time() + 60
     try:
