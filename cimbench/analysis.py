@@ -51,8 +51,15 @@ def _require(df, cols, path) -> None:
     missing = [c for c in cols if c not in df.columns]
     if missing:
         cols = list(df.columns)
+        near = [c for m in missing for c in cols if c.endswith("_" + m)]
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
         shown = ", ".join(cols[:15]) + (f", ... ({len(cols)} columns)" if len(cols) > 15 else "")
-        raise CimbenchError(f"{path}: no column(s) {', '.join(missing)}; columns: {shown}")
+        raise CimbenchError(f"{path}: no column(s) {', '.join(missing)}{hint}; columns: {shown}")
+
+
+def _swept(df, names: list[str]) -> list[str]:
+    """A swept flag by its flag name: c2c -> grid_c2c when only the latter is a column."""
+    return [n if n in df.columns or f"grid_{n}" not in df.columns else f"grid_{n}" for n in names]
 
 
 def _num(series):
@@ -85,6 +92,7 @@ def report_table(path, rows, cols, value: str, groups=(), fmt: str = "github",
     if not rows:
         raise CimbenchError("--rows needs at least one column")
     df = read_results(path)
+    rows, cols, groups = _swept(df, rows), _swept(df, cols), _swept(df, groups)
     _require(df, rows + cols + groups + [value], path)
     df[value] = _num(df[value])
     if df[value].isna().all() and len(df):

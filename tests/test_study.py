@@ -158,6 +158,23 @@ def test_report_of_a_sweep(quick):
     assert r.exit_code == 0 and "bp" in r.output and "dfa" in r.output
 
 
+def test_report_takes_a_swept_flag_by_its_flag_name(tmp_path):
+    """`--cols c2c` means the sweep's grid_c2c column; a near miss names the columns it meant."""
+    rows = [{"grid_c2c": c, "device_c2c": c, "algo": "bp", "test_acc": a}
+            for c, a in (("0.01", 0.9), ("0.05", 0.7))]
+    path = tmp_path / "s.csv"
+    pd.DataFrame(rows).to_csv(path, index=False)
+    by_flag = invoke("report", path, "--rows", "algo", "--cols", "c2c", "--format", "csv")
+    by_column = invoke("report", path, "--rows", "algo", "--cols", "grid_c2c", "--format", "csv")
+    assert by_flag.exit_code == 0 and by_flag.output == by_column.output
+    assert "0.01:mean" in by_flag.output
+    r = invoke("report", path, "--rows", "c2c_typo")
+    assert r.exit_code == 2 and "c2c_typo" in r.output and "did you mean" not in r.output
+    pd.DataFrame([{**rows[0], "device_levels_ltp": 32}]).to_csv(path, index=False)
+    r = invoke("report", path, "--rows", "algo", "--cols", "levels_ltp")
+    assert r.exit_code == 2 and "did you mean device_levels_ltp?" in r.output
+
+
 # ----------------------------------------------------------------------------- plot
 
 @pytest.mark.parametrize("kind", ["curves", "sweep", "breakdown"])
