@@ -122,6 +122,19 @@ def test_dfa_speedup_vanishes_when_the_shared_dram_channel_is_the_bottleneck():
         assert 0.95 <= r[n][0] <= 1.1, (n, r[n])
 
 
+@pytest.mark.parametrize("algo", ["bp", "fa", "dfa", "drtp", "shallow"])
+def test_phase_latencies_add_up_to_the_total_unless_dram_bound(algo):
+    s = run(algo).summary
+    phases = sum(s[f"latency_{p}_s"] for p in ("fw", "ag", "wg", "wu"))
+    assert s["latency_s"] == pytest.approx(phases, rel=1e-12)
+    slow = run(algo, sizes=[256] * 5, hw=HW.with_overrides(dram_bandwidth=2.048e8)).summary
+    phases = sum(slow[f"latency_{p}_s"] for p in ("fw", "ag", "wg", "wu"))
+    if algo in ("dfa", "drtp"):   # the shared channel, not the slowest chain, sets the pace
+        assert slow["latency_s"] > 1.5 * phases
+    else:
+        assert slow["latency_s"] == pytest.approx(phases, rel=1e-12)
+
+
 def test_wg_latency_scales_with_batch_times_iterations():
     """DNN+NeuroSim: FW, AG and WG scale with batch x iterations, WU with iterations. A WG unit
     that accumulates a whole batch in its rows (wg_samples_per_pass = 128) instead takes one
