@@ -313,7 +313,7 @@ def estimate(run_dir, out, fmt, **o):
         cfg = runner.reprice_config(cfg, hw_choice(o), overrides_from_flags(o).get("hw", {}))
     else:
         cfg = config_from_flags(o)
-        runner.check_data(cfg)   # the network must fit the data, as for run
+        runner.check_data(cfg, files=False)   # the network must fit the data, as for run
         trace = runner.expected_run_trace(cfg)
     report = runner.hardware_summary(cfg, trace)
     row = {"run_id": cfg.run_id, "algo": cfg.train.algo, "device": cfg.device.name,

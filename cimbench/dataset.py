@@ -42,6 +42,7 @@ KNOWN_SHA256 = {
 }
 
 DATASETS = ("mnist", "fashion-mnist", "idx")
+KNOWN_SHAPES = {"mnist": ((28, 28), 10), "fashion-mnist": ((28, 28), 10)}  # image, classes
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,18 @@ def preprocess(images: np.ndarray, crop: int | None, binarize: float | None) -> 
     if binarize is not None:
         x = (x >= binarize).astype(np.float32)
     return x
+
+
+def known_shape(name: str, crop: int | None = None) -> Dataset:
+    """An empty Dataset with the published shape of a known set (for checks that need no
+    images, e.g. pricing a configuration without training)."""
+    (h, w), n_classes = KNOWN_SHAPES[name]
+    if crop is not None and not 0 < crop <= min(h, w):
+        raise DataError(f"crop {crop} does not fit images of {h}x{w}")
+    side = (crop, crop) if crop is not None else (h, w)
+    empty = np.zeros((0, side[0] * side[1]), np.float32)
+    labels = np.zeros(0, np.int64)
+    return Dataset(name, empty, labels, empty, labels, side, n_classes)
 
 
 def load_dataset(name: str, data_dir: str | None = None, crop: int | None = None,

@@ -31,11 +31,16 @@ def load_data(cfg: RunConfig) -> Dataset:
     return data
 
 
-def check_data(cfg: RunConfig, cache: dict | None = None) -> None:
+def check_data(cfg: RunConfig, cache: dict | None = None, files: bool = True) -> None:
     """The data set exists and fits the network, without preparing it: shapes do not depend on
     limits or binarization, so one sample a split is read (once per (set, directory, crop)
-    when a cache is given)."""
+    when a cache is given). files=False: a known set given without --data-dir is checked
+    against its published shape instead (pricing a configuration needs no images)."""
+    from cimbench.dataset import KNOWN_SHAPES, known_shape
+
     d = cfg.data
+    if not files and d.data_dir is None and d.dataset in KNOWN_SHAPES:
+        return check_fits(cfg, known_shape(d.dataset, d.crop))
     key = (d.dataset, d.data_dir, d.crop)
     cache = {} if cache is None else cache
     if key not in cache:
