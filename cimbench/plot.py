@@ -134,6 +134,20 @@ def _sweep(plt, df, runs, x=None, y=None, by="algo", results="", **_):
     return fig
 
 
+def phase_latencies(row) -> dict[str, float] | None:
+    """Latency (s) by phase on the critical path, from a summary row's latency_*_s columns,
+    plus a 'dram wait' slice when latency_s is longer (DFA held up by the shared DRAM
+    channel), so the bars add up to latency_s. None when the columns are absent."""
+    crit = {ph: row.get(f"latency_{ph}_s", "") for ph in ("fw", "ag", "wg", "wu")}
+    if any(v == "" for v in crit.values()):
+        return None
+    crit = {ph: float(v) for ph, v in crit.items()}
+    wait = float(row.get("latency_s") or 0.0) - sum(crit.values())
+    if wait > 1e-9 * sum(crit.values()):
+        crit["dram wait"] = wait
+    return crit
+
+
 def _breakdown(plt, df, runs, by="algo", **_):
     import numpy as np
     import pandas as pd
@@ -150,10 +164,10 @@ def _breakdown(plt, df, runs, by="algo", **_):
         h = h[~h["component"].isin(["total", "chip", "schedule"])]
         # latency by phase: the schedule's critical path per phase (summary columns) where
         # present, else the sum over layers
-        crit = {ph: r.get(f"latency_{ph}_s", "") for ph in ("fw", "ag", "wg", "wu")}
-        if all(v != "" for v in crit.values()):
+        crit = phase_latencies(r)
+        if crit is not None:
             lat = pd.DataFrame({"phase": list(crit), "metric": "latency",
-                                "component": "total", "value": [float(v) for v in crit.values()]})
+                                "component": "total", "value": list(crit.values())})
         hws.append(pd.concat([h, lat], ignore_index=True))
     panels = [("area", "component", "area by component", 1e6, "mm²"),
               ("latency", "phase", "latency by phase", 1.0, "s"),

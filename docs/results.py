@@ -86,7 +86,7 @@ def main():
     if (OUT / "depth").is_dir():
         d = copy("depth").copy()
         d["N"] = d.network.str.count("-")
-        d["backward_s"] = d.latency_ag_s + d.latency_wg_s + d.latency_wu_s
+        d["backward_s"] = d.latency_s - d.latency_fw_s   # phases + any wait for the DRAM channel
         p = d.pivot(index="N", columns="algo",
                     values=["latency_s", "backward_s", "energy_j", "area_mm2", "test_acc"])
         t = pd.DataFrame({

@@ -135,6 +135,19 @@ def test_phase_latencies_add_up_to_the_total_unless_dram_bound(algo):
         assert slow["latency_s"] == pytest.approx(phases, rel=1e-12)
 
 
+def test_phase_bars_of_the_breakdown_plot_add_up_to_latency():
+    """The plot's latency-by-phase bars (from summary text, as read from a CSV) add up to
+    latency_s; a DRAM-bound DFA run gets a 'dram wait' slice, an unbound one none."""
+    from cimbench.plot import phase_latencies
+
+    for hw, wait in ((HW, False), (HW.with_overrides(dram_bandwidth=2.048e8), True)):
+        s = run("dfa", sizes=[256] * 5, hw=hw).summary
+        bars = phase_latencies({k: repr(v) for k, v in s.items()})
+        assert ("dram wait" in bars) is wait
+        assert sum(bars.values()) == pytest.approx(s["latency_s"], rel=1e-9)
+    assert phase_latencies({"latency_s": "1.0"}) is None
+
+
 def test_wg_latency_scales_with_batch_times_iterations():
     """DNN+NeuroSim: FW, AG and WG scale with batch x iterations, WU with iterations. A WG unit
     that accumulates a whole batch in its rows (wg_samples_per_pass = 128) instead takes one
