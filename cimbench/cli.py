@@ -372,8 +372,9 @@ def presets_list(kind, fmt):
         click.echo(csv_text(rows), nl=False)
     elif fmt == "json":
         click.echo(json.dumps(rows, indent=2))
-    else:
-        click.echo(table_text(rows, cols, "simple"))
+    else:   # a field a preset does not use (None) reads '-' here, empty in csv, null in json
+        click.echo(table_text([{k: "-" if v is None else v for k, v in r.items()} for r in rows],
+                              cols, "simple"))
 
 
 def _device_rows() -> list[dict]:
@@ -386,7 +387,7 @@ def _device_rows() -> list[dict]:
                "nl": f"{p.nl_ltp}/{p.nl_ltd}", "c2c": p.c2c, "on_off": p.on_off,
                "r_on_ohm": p.r_on, "aliases": ",".join(p.aliases)}
         if p.kind == "ideal":   # float weights: the device fields are not used
-            row.update({k: "-" for k in ("levels", "nl", "c2c", "on_off", "r_on_ohm")})
+            row.update({k: None for k in ("levels", "nl", "c2c", "on_off", "r_on_ohm")})
         rows.append(row)
     return rows
 
