@@ -649,8 +649,8 @@ def _run_dask(todo: list[Cell], out: Path, client, on_done) -> None:
             for name in sorted(files, key=lambda n: n == SUMMARY):
                 atomic_write_bytes(d / name, files[name])
             on_done(c, None)
-    except BaseException:
-        client.cancel(list(futs))
+    except BaseException:   # Ctrl-C: cells already running on the cluster cannot be stopped;
+        client.cancel(list(futs))   # they finish there and their files are never written here
         raise
 
 
