@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -153,7 +154,7 @@ def restore_trainer(run_dir: Path, data: Dataset | None = None):
     `data`, only the test split is prepared (one training sample keeps the set's shape)."""
     from cimbench.engine.train import Trainer
 
-    cfg, _, _ = load_run(run_dir)
+    cfg, trace, _ = load_run(run_dir)
     ck = Path(run_dir) / CHECKPOINT
     if not ck.is_file():
         raise CimbenchError(f"no {CHECKPOINT} in {run_dir}: train it first (cimbench train --out DIR)")
@@ -162,8 +163,13 @@ def restore_trainer(run_dir: Path, data: Dataset | None = None):
         data = load_dataset(d.dataset, d.data_dir, d.crop, d.binarize, 1, d.test_limit)
         check_fits(cfg, data)
     trainer = Trainer(cfg, data)
-    with np.load(ck) as z:
-        trainer.load_state_dict({k: z[k] for k in z.files})
+    try:
+        with np.load(ck) as z:
+            trainer.load_state_dict({k: z[k] for k in z.files})
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:
+        raise CimbenchError(f"{ck}: not a readable cimbench checkpoint "
+                            f"({type(e).__name__}: {e}); train the run again") from None
+    trainer.epochs_done = trace.epochs if trace is not None else cfg.train.epochs
     return cfg, trainer
 
 

@@ -71,6 +71,30 @@ def test_train_then_evaluate_checkpoint(tmp_path):
     assert json.loads(r.output)["test_acc"] == pytest.approx(trained)
 
 
+def test_evaluate_repeats_the_last_test_pass_under_read_noise(tmp_path):
+    """Read noise is random, but each epoch's test pass has its own stream: evaluating the
+    checkpoint after 2 epochs gives the run's own epoch-2 figures exactly."""
+    out = tmp_path / "noisy"
+    r = invoke("train", "--algo", "dfa", "--device", "agsi", "--read-noise", "0.05",
+               *[a if a != "1" else "2" for a in QUICK], "--out", str(out))
+    assert r.exit_code == 0, r.output
+    last = pd.read_csv(out / "epochs.csv").iloc[-1]
+    assert last.epoch == 2
+    got = json.loads(invoke("evaluate", str(out), "--format", "json").output)
+    assert (got["test_acc"], got["test_loss"]) == (last.test_acc, pytest.approx(last.test_loss,
+                                                                               rel=1e-12))
+
+
+def test_truncated_checkpoint_is_one_line_error(tmp_path):
+    out = tmp_path / "t"
+    invoke("train", "--algo", "bp", "--device", "ideal", *QUICK, "--out", str(out))
+    ck = out / "checkpoint.npz"
+    ck.write_bytes(ck.read_bytes()[:500])
+    r = CliRunner().invoke(cli, ["evaluate", str(out)])
+    assert r.exit_code == 2 and len(r.output.splitlines()) == 1, r.output
+    assert "checkpoint.npz" in r.output and "Traceback" not in r.output
+
+
 def test_train_learns_from_the_whole_training_split_like_run(tmp_path):
     """`train` then `evaluate` is the same run as `run`: every epoch row matches (timing aside),
     on the same --train-limit images."""

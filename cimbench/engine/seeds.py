@@ -13,3 +13,9 @@ STREAMS = {"data": 0, "weights": 1, "feedback": 2, "d2d": 3, "c2c": 4, "read": 5
 def streams(seed: int) -> dict[str, np.random.Generator]:
     return {name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(idx,)))
             for name, idx in STREAMS.items()}
+
+
+def eval_stream(seed: int, epoch: int) -> np.random.Generator:
+    """The read-noise stream of the test pass after `epoch`: its own per epoch, so that
+    `cimbench evaluate` of a checkpoint repeats the run's last test pass exactly."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS["read_eval"], epoch)))

@@ -15,7 +15,7 @@ from cimbench.dataset import Dataset
 from cimbench.engine.network import ACTIVATIONS, init_weights, layer_gains, output_and_error
 from cimbench.engine.quant import quantize, quantize_scaled
 from cimbench.engine.rules import RULES, Signals, feedback_matrices
-from cimbench.engine.seeds import streams
+from cimbench.engine.seeds import eval_stream, streams
 from cimbench.engine.store import IdealStore
 from cimbench.trace import Trace
 
@@ -49,6 +49,7 @@ class Trainer:
     data: Dataset
     history: list[EpochRecord] = field(default_factory=list)
     status: str = "ok"
+    epochs_done: int = 0
 
     def __post_init__(self):
         cfg = self.cfg
@@ -160,11 +161,15 @@ class Trainer:
         self.trace.train_samples += len(x)
         return loss, correct
 
-    def evaluate(self, x: np.ndarray, y: np.ndarray, batch: int = 1000) -> tuple[float, float]:
-        """Test loss and accuracy, reading the arrays as inference hardware would."""
+    def evaluate(self, x: np.ndarray, y: np.ndarray, batch: int = 1000,
+                 epoch: int | None = None) -> tuple[float, float]:
+        """Test loss and accuracy, reading the arrays as inference hardware would, after
+        `epoch` (default: the epochs trained or restored so far)."""
         losses, correct = 0.0, 0
-        # test reads draw their own noise, so the test-set size never shifts training
-        with self.store.read_stream(self.rngs["read_eval"]):
+        # test reads draw their own noise, per epoch: the test-set size never shifts training,
+        # and evaluating a checkpoint repeats the run's own last test pass
+        epoch = self.epochs_done if epoch is None else epoch
+        with self.store.read_stream(eval_stream(self.cfg.train.seed, epoch)):
             for i in range(0, len(x), batch):
                 xb, yb = x[i:i + batch], y[i:i + batch]
                 _, _, z = self.forward(xb, train=False)
@@ -219,8 +224,9 @@ class Trainer:
                 if self.status == "diverged":
                     test_loss, test_acc = float("nan"), float("nan")
                 else:
-                    test_loss, test_acc = self.evaluate(self.data.x_test, self.data.y_test)
-            self.trace.epochs = epoch
+                    test_loss, test_acc = self.evaluate(self.data.x_test, self.data.y_test,
+                                                        epoch=epoch)
+            self.trace.epochs = self.epochs_done = epoch
             pulses = sum(l.ltp_pulses + l.ltd_pulses for l in self.trace.layers)
             rec = EpochRecord(epoch, train_loss, correct / seen, test_loss, test_acc, seconds, pulses)
             self.history.append(rec)
