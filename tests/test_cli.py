@@ -60,6 +60,25 @@ def test_same_command_twice_gives_identical_csv(tmp_path):
         pd.testing.assert_frame_equal(a[keep], b[keep])
 
 
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o077, 0o600)])
+def test_result_files_get_the_usual_permissions(tmp_path, umask, mode):
+    """Atomic writes go through a private temporary file; the result still gets the mode any
+    other new file would (0644 under umask 022), as checkpoint.npz does."""
+    import os
+    import stat
+
+    old = os.umask(umask)
+    try:
+        out = tmp_path / "run"
+        r = invoke("run", "--algo", "bp", "--device", "ideal", *QUICK, "--out", str(out))
+    finally:
+        os.umask(old)
+    assert r.exit_code == 0, r.output
+    for name in ("summary.csv", "epochs.csv", "hardware.csv", "manifest.json", "trace.json",
+                 "checkpoint.npz"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == mode, name
+
+
 def test_train_then_evaluate_checkpoint(tmp_path):
     out = tmp_path / "t"
     r = invoke("train", "--algo", "fa", "--device", "ideal", *QUICK, "--out", str(out))
