@@ -147,6 +147,10 @@ class RunConfig:
         lr = self.train.lr
         _check(lr is None or len(lr) in (1, n_layers),
                f"lr needs 1 or {n_layers} values for network {self.network.label}, got {len(lr or ())}")
+        w, dev = self.quant.weight, self.device
+        _check(w is None or dev.kind == "ideal",
+               f"--bits W = {w} quantizes the ideal store only; device '{dev.name}' ({dev.kind}) "
+               f"has {dev.levels_ltp}/{dev.levels_ltd} levels for that (use '-' for W, or --levels)")
         self._check_full_scale()
 
     def _check_full_scale(self) -> None:

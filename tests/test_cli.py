@@ -143,6 +143,8 @@ BAD = {
     "network text": (["--network", "784-abc-10"], "784-256-10"),
     "bits out of range": (["--bits", "5,8,1,8"], "2..16"),
     "bits malformed": (["--bits", "5,8"], "W,A,G,E"),
+    "weight bits on an analog device": (["--device", "rram", "--bits", "5,8,5,8"],
+                                        "ideal store only"),
     "missing data dir": (["--dataset", "fashion-mnist", "--data-dir", "/nonexistent/x"],
                          "not found"),
     "data dir needed": (["--dataset", "fashion-mnist"], "--data-dir"),
