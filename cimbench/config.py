@@ -12,6 +12,7 @@ import hashlib
 import json
 import typing
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from cimbench.errors import ConfigError
@@ -176,9 +177,13 @@ class RunConfig:
         }
 
     def digest(self) -> str:
-        """Short stable hash of the configuration (data_dir excluded: a location, not a setting)."""
+        """Short stable hash of the configuration. data_dir is a location, not a setting, and is
+        left out for the known sets (their files are checksummed); for `idx`, any set of IDX
+        files, its absolute path is what tells two sets apart."""
         d = self.to_dict()
-        d["data"] = {k: v for k, v in d["data"].items() if k != "data_dir"}
+        data_dir = d["data"].pop("data_dir", None)
+        if self.data.dataset == "idx" and data_dir is not None:
+            d["data"]["idx_dir"] = str(Path(data_dir).resolve())
         return hashlib.sha1(json.dumps(d, sort_keys=True).encode()).hexdigest()[:8]
 
     @property

@@ -74,6 +74,11 @@ def config_columns(cfg: RunConfig) -> dict:
         "batch_size": cfg.train.batch_size,
         "lr": ",".join(repr(v) for v in cfg.train.lr) if cfg.train.lr else "default",
         "momentum": cfg.train.momentum, "seed": cfg.train.seed, "bits": cfg.quant.label,
+        "train_lr_schedule": cfg.train.lr_schedule,
+        "train_samples_per_epoch": cfg.train.samples_per_epoch,
+        "network_init": cfg.network.init, "network_gain": cfg.network.gain,
+        "network_bias": cfg.network.bias, "network_binarize_hidden": cfg.network.binarize_hidden,
+        "data_crop": cfg.data.crop, "data_binarize": cfg.data.binarize,
     }
     for k, v in dev.items():
         if k not in ("name", "description", "citation", "aliases"):

@@ -79,6 +79,48 @@ def test_result_files_get_the_usual_permissions(tmp_path, umask, mode):
         assert stat.S_IMODE((out / name).stat().st_mode) == mode, name
 
 
+def test_every_setting_lands_in_summary_and_manifest(tmp_path):
+    """Settings given with --set (not only the named flags) appear as summary columns."""
+    out = tmp_path / "s"
+    sets = {"train.lr_schedule": "constant", "train.samples_per_epoch": "500",
+            "network.init": "levels", "network.gain": "0.5", "network.bias": "false",
+            "network.binarize_hidden": "true", "data.crop": "20", "data.binarize": "0.5",
+            "network.activation": "sigmoid"}
+    args = [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    quick = ["400-32-10" if a == "784-32-10" else a for a in QUICK]   # 20 x 20 crop
+    r = invoke("run", "--algo", "bp", "--device", "ideal", *quick, *args, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    row = pd.read_csv(out / "summary.csv", dtype=str, keep_default_na=False).iloc[0]
+    want = {"train_lr_schedule": "constant", "train_samples_per_epoch": "500",
+            "network_init": "levels", "network_gain": "0.5", "network_bias": "False",
+            "network_binarize_hidden": "True", "data_crop": "20", "data_binarize": "0.5",
+            "activation": "sigmoid"}
+    assert {k: row[k] for k in want} == want
+    m = json.loads((out / "manifest.json").read_text())["config"]
+    assert m["train"]["lr_schedule"] == "constant" and m["data"]["crop"] == 20
+
+
+def test_idx_sets_in_different_directories_get_different_run_ids(tmp_path):
+    """Any set of IDX files (--dataset idx) is told apart by its directory; a known set
+    (checksummed) is not, so its run id does not depend on where the files are."""
+    import shutil
+
+    from cimbench.dataset import EMBEDDED
+
+    for name in ("a", "b"):
+        shutil.copytree(EMBEDDED / "mnist", tmp_path / name)
+    ids = []
+    for name in ("a", "b"):
+        r = invoke("run", "--dataset", "idx", "--data-dir", str(tmp_path / name), *QUICK,
+                   "--out", str(tmp_path / f"run-{name}"), "--format", "csv")
+        assert r.exit_code == 0, r.output
+        ids.append(pd.read_csv(io.StringIO(r.output)).run_id.iloc[0])
+    assert ids[0] != ids[1]
+    plain = [invoke("estimate", "--dataset", "mnist", *([] if d is None else ["--data-dir", d]),
+                    "--format", "csv").output for d in (None, str(tmp_path / "a"))]
+    assert len({pd.read_csv(io.StringIO(t)).run_id.iloc[0] for t in plain}) == 1
+
+
 def test_train_then_evaluate_checkpoint(tmp_path):
     out = tmp_path / "t"
     r = invoke("train", "--algo", "fa", "--device", "ideal", *QUICK, "--out", str(out))

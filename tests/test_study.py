@@ -129,6 +129,24 @@ def test_check_errors_are_one_line(quick, tmp_path, args, msg):
     assert msg in r.output and len(r.output.strip().splitlines()) == 1
 
 
+def test_check_tells_apart_cells_that_differ_only_in_a_set_field(tmp_path):
+    """A sweep over a --set field (here the learning-rate schedule) has rows that differ in
+    no named flag: check matches them on that setting's own column, against itself and
+    against a copy where one cell lost accuracy."""
+    out = tmp_path / "sched"
+    r = invoke("sweep", "--algo", "bp", "--device", "ideal", "--network", "784-16-10",
+               "--epochs", "2", "--train-limit", "300", "--test-limit", "100",
+               "--set", "train.lr_schedule=constant;cosine", "--out", out, "-q")
+    assert r.exit_code == 0, r.output
+    summary = out / "summary.csv"
+    assert set(pd.read_csv(summary).train_lr_schedule) == {"constant", "cosine"}
+    assert invoke("check", summary, "--baseline", summary).exit_code == 0
+    worse = edited(summary, tmp_path / "worse.csv", lambda d: d.__setitem__(
+        "test_acc", ["0.0", *d.test_acc[1:]]))
+    r = invoke("check", worse, "--baseline", summary)
+    assert r.exit_code == 1 and "regression" in r.output
+
+
 # ----------------------------------------------------------------------------- report
 
 def test_report_mean_std_over_seeds(tmp_path):
