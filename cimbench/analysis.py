@@ -126,6 +126,8 @@ def report_table(path, rows, cols, value: str, groups=(), fmt: str = "github",
     caption = f"{value}: mean ± std over the runs in each cell"
     if fmt == "csv":
         return "".join(blocks)
+    if fmt == "latex":   # pasted into a document: the caption as a comment, not as text
+        return f"% {caption}\n" + "\n".join(blocks)
     return f"{caption}\n\n" + "\n".join(blocks)
 
 
