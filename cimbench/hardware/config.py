@@ -171,20 +171,23 @@ _POSITIVE_INT = ("subarray_rows", "subarray_cols", "col_mux", "adc_bits", "act_b
                  "buffer_vectors", "subarrays_per_tile")
 
 
+_POSITIVE = ("tech_nm", "vdd", "clock_hz", "read_pulse_width", "cell_area_f2",
+             "sram_cell_area_f2", "dram_bandwidth")
+
+
 def _validate(hw: HardwareConfig, source: str) -> None:
     for name in _POSITIVE_INT:   # first, so that -1 and 0 name the same rule
         if getattr(hw, name) < 1:
             raise ConfigError(f"{source}: field '{name}' must be >= 1, got {getattr(hw, name)}")
+    for name in _POSITIVE:
+        if not getattr(hw, name) > 0:
+            raise ConfigError(f"{source}: field '{name}' must be > 0, got {getattr(hw, name)}")
     for f in fields(hw):
         v = getattr(hw, f.name)
         if isinstance(v, float) and not math.isfinite(v):
             raise ConfigError(f"{source}: field '{f.name}' must be finite, got {v}")
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v < 0:
             raise ConfigError(f"{source}: field '{f.name}' must be >= 0, got {v}")
-    for name in ("tech_nm", "vdd", "clock_hz", "read_pulse_width", "cell_area_f2",
-                 "sram_cell_area_f2", "dram_bandwidth"):
-        if getattr(hw, name) <= 0:
-            raise ConfigError(f"{source}: field '{name}' must be > 0, got {getattr(hw, name)}")
     if not 1 <= hw.adc_bits <= 12:
         raise ConfigError(f"{source}: field 'adc_bits' must be in 1..12, got {hw.adc_bits}")
     if not 1 <= hw.wg_adc_bits <= 12:
