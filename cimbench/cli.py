@@ -310,13 +310,15 @@ def estimate(run_dir, out, fmt, **o):
                               "(--hw, --adc-bits, --subarray, --col-mux, --tech, --set hw.X=V)")
         if trace is None:
             raise ConfigError(f"{run_dir} has no trace.json: train it first")
+        run_id = cfg.run_id   # the run whose pulses are priced (a re-priced config has its own id)
         cfg = runner.reprice_config(cfg, hw_choice(o), overrides_from_flags(o).get("hw", {}))
     else:
         cfg = config_from_flags(o)
         runner.check_data(cfg, files=False)   # the network must fit the data, as for run
         trace = runner.expected_run_trace(cfg)
+        run_id = cfg.run_id
     report = runner.hardware_summary(cfg, trace)
-    row = {"run_id": cfg.run_id, "algo": cfg.train.algo, "device": cfg.device.name,
+    row = {"run_id": run_id, "algo": cfg.train.algo, "device": cfg.device.name,
            "network": cfg.network.label, "hw": cfg.hw.name, "adc_bits": cfg.hw.adc_bits,
            "pulse_counts": "measured" if run_dir else "expected", **report.summary}
     if out:

@@ -269,6 +269,7 @@ def test_estimate_of_finished_run_matches_run_and_reprices(tmp_path):
     big = json.loads(invoke("estimate", str(out), "--adc-bits", "8", "--format", "json").output)
     small = json.loads(invoke("estimate", str(out), "--adc-bits", "3", "--format", "json").output)
     assert big["area_mm2"] > small["area_mm2"] and big["energy_j"] > small["energy_j"]
+    assert big["run_id"] == again["run_id"] == ran.run_id and big["adc_bits"] == 8  # whose pulses
     for flag in (["--algo", "dfa"], ["--protocol", "minibatch"]):  # even a default, if given
         bad = CliRunner().invoke(cli, ["estimate", str(out), *flag])
         assert bad.exit_code != 0 and bad.output.startswith("error:")
