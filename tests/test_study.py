@@ -166,6 +166,8 @@ def test_report_mean_std_over_seeds(tmp_path):
     assert got["rram:mean"].round(6).tolist() == [0.85, 0.6] and got["rram:n"].tolist() == [2, 2]
     r = invoke("report", path, "--rows", "algo", "--group", "seed", "--format", "latex")
     assert r.exit_code == 0 and r.output.count("\\begin{tabular}") == 2
+    # pasteable as is: the caption is a LaTeX comment, not a stray text line
+    assert r.output.startswith("% test_acc: mean")
     r = invoke("report", path, "--rows", "algo", "--value", "energy_j")
     assert r.exit_code == 2 and "energy_j" in r.output
 
