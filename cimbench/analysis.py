@@ -22,13 +22,8 @@ from pathlib import Path
 
 from cimbench.errors import CimbenchError
 from cimbench.report import TIMING_COLUMNS
+from cimbench.runner import SETTING_COLUMNS
 
-#: configuration columns written by the runner (plus every device_* and hw_* column)
-CONFIG_COLUMNS = ("protocol", "algo", "device", "network", "activation", "loss", "dataset",
-                  "train_limit", "test_limit", "epochs", "batch_size", "lr", "momentum", "seed",
-                  "bits", "train_lr_schedule", "train_samples_per_epoch", "network_init",
-                  "network_gain", "network_bias", "network_binarize_hidden", "data_crop",
-                  "data_binarize")
 HIGHER_BETTER = ("acc", "tops")
 LOWER_BETTER = ("energy", "latency", "area", "leakage", "pulses", "loss")
 DEFAULT_TOL = {"test_acc": 0.01}
@@ -236,7 +231,7 @@ def match_keys(new, base, on=None) -> list[str]:
         _require(base, keys, "baseline")
         return keys
     both = [c for c in base.columns if c in new.columns]
-    keys = [c for c in both if c in CONFIG_COLUMNS or c.startswith(("device_", "hw_", "grid_"))]
+    keys = [c for c in both if c in SETTING_COLUMNS or c.startswith(("device_", "hw_", "grid_"))]
     if not keys and "run_id" in both:
         keys = ["run_id"]
     if not keys:

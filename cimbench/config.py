@@ -108,8 +108,8 @@ class TrainConfig:
     lr: tuple[float, ...] | None = None
     momentum: float = 0.9
     seed: int = 0
-    samples_per_epoch: int | None = None
     lr_schedule: str = "cosine"
+    samples_per_epoch: int | None = None
 
     def __post_init__(self):
         from cimbench.engine.rules import RULES

@@ -6,6 +6,7 @@ so a bad command leaves no files behind. Result files are written atomically.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import platform
 import sys
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import cimbench
-from cimbench.config import RunConfig, config_from_dict
+from cimbench.config import SECTIONS, RunConfig, config_from_dict
 from cimbench.dataset import Dataset, load_dataset
 from cimbench.errors import CimbenchError, ConfigError
 from cimbench.report import write_csv, write_json
@@ -62,6 +63,19 @@ def check_fits(cfg: RunConfig, data: Dataset) -> None:
                           f"has {data.n_classes} classes")
 
 
+# Summary columns of the settings: the named ones below, then "<section>_<field>" for every
+# other field of these sections (derived, so a new setting cannot be left out of summary.csv;
+# data_dir is a location, not a setting). device_* and hw_* follow.
+_NAMED = {"train": ("algo", "epochs", "batch_size", "lr", "momentum", "seed"),
+          "network": ("sizes", "activation", "loss"),
+          "data": ("dataset", "data_dir", "train_limit", "test_limit")}
+_OTHER = tuple((sec, f.name) for sec, named in _NAMED.items()
+               for f in dataclasses.fields(SECTIONS[sec]) if f.name not in named)
+SETTING_COLUMNS = ("protocol", "algo", "device", "network", "activation", "loss", "dataset",
+                   "train_limit", "test_limit", "epochs", "batch_size", "lr", "momentum", "seed",
+                   "bits") + tuple(f"{sec}_{name}" for sec, name in _OTHER)
+
+
 def config_columns(cfg: RunConfig) -> dict:
     """The settings of a run as flat summary columns (what `check` matches rows on)."""
     dev = cfg.device.to_dict()
@@ -74,11 +88,7 @@ def config_columns(cfg: RunConfig) -> dict:
         "batch_size": cfg.train.batch_size,
         "lr": ",".join(repr(v) for v in cfg.train.lr) if cfg.train.lr else "default",
         "momentum": cfg.train.momentum, "seed": cfg.train.seed, "bits": cfg.quant.label,
-        "train_lr_schedule": cfg.train.lr_schedule,
-        "train_samples_per_epoch": cfg.train.samples_per_epoch,
-        "network_init": cfg.network.init, "network_gain": cfg.network.gain,
-        "network_bias": cfg.network.bias, "network_binarize_hidden": cfg.network.binarize_hidden,
-        "data_crop": cfg.data.crop, "data_binarize": cfg.data.binarize,
+        **{f"{sec}_{name}": getattr(getattr(cfg, sec), name) for sec, name in _OTHER},
     }
     for k, v in dev.items():
         if k not in ("name", "description", "citation", "aliases"):
