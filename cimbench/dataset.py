@@ -154,13 +154,18 @@ def preprocess(images: np.ndarray, crop: int | None, binarize: float | None) -> 
     return x
 
 
+def _cropped(h: int, w: int, crop: int | None) -> tuple[int, int]:
+    """Image side after the central crop (checked against the images)."""
+    if crop is not None and not 0 < crop <= min(h, w):
+        raise DataError(f"crop {crop} does not fit images of {h}x{w}")
+    return (crop, crop) if crop is not None else (h, w)
+
+
 def known_shape(name: str, crop: int | None = None) -> Dataset:
     """An empty Dataset with the published shape of a known set (for checks that need no
     images, e.g. pricing a configuration without training)."""
     (h, w), n_classes = KNOWN_SHAPES[name]
-    if crop is not None and not 0 < crop <= min(h, w):
-        raise DataError(f"crop {crop} does not fit images of {h}x{w}")
-    side = (crop, crop) if crop is not None else (h, w)
+    side = _cropped(h, w, crop)
     empty = np.zeros((0, side[0] * side[1]), np.float32)
     labels = np.zeros(0, np.int64)
     return Dataset(name, empty, labels, empty, labels, side, n_classes)
@@ -178,10 +183,7 @@ def load_dataset(name: str, data_dir: str | None = None, crop: int | None = None
         if data_dir is None:
             raise DataError(f"dataset '{name}' needs --data-dir DIR holding its four IDX files")
         raw = load_idx_dir(Path(data_dir), name, KNOWN_SHA256.get(name))
-    h, w = raw.image_shape
-    if crop is not None and not 0 < crop <= min(h, w):
-        raise DataError(f"crop {crop} does not fit images of {h}x{w}")
-    side = (crop, crop) if crop is not None else (h, w)
+    side = _cropped(*raw.image_shape, crop)
     ntr = len(raw.y_train) if train_limit is None else min(train_limit, len(raw.y_train))
     nte = len(raw.y_test) if test_limit is None else min(test_limit, len(raw.y_test))
     return Dataset(

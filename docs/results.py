@@ -44,19 +44,14 @@ def section(title: str, body: str) -> None:
     print(f"\n### {title}\n\n{body}\n")
 
 
-def copy(name: str) -> pd.DataFrame:
+def copy(name: str, dest: str | None = None) -> pd.DataFrame:
+    """OUT/name's summary.csv (and plot, if any) to docs/results/dest.csv (.png)."""
     DOCS.mkdir(parents=True, exist_ok=True)
-    src = OUT / name
-    shutil.copy(src / "summary.csv", DOCS / f"{name}.csv")
+    src, dest = OUT / name, dest or name
+    shutil.copy(src / "summary.csv", DOCS / f"{dest}.csv")
     if (src / "plot.png").is_file():
-        shutil.copy(src / "plot.png", DOCS / f"{name}.png")
+        shutil.copy(src / "plot.png", DOCS / f"{dest}.png")
     return pd.read_csv(src / "summary.csv")
-
-
-def copy_as(name: str, dest: str) -> pd.DataFrame:
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(OUT / name / "summary.csv", DOCS / f"{dest}.csv")
-    return pd.read_csv(OUT / name / "summary.csv")
 
 
 def main():
@@ -64,10 +59,10 @@ def main():
     # (784-256-256-10, 20 epochs); and the depth experiment on agsi
     for name, dest in (("rules", "rules"), ("rules20", "rules-20-epochs")):
         if (OUT / name).is_dir():
-            d = copy_as(name, dest)
+            d = copy(name, dest)
             section(dest, md(d.set_index("algo")[["test_acc", "train_acc", "train_seconds"]]))
     if (OUT / "depth-agsi").is_dir():
-        copy_as("depth-agsi", "depth-agsi")
+        copy("depth-agsi")
     if (OUT / "neurosim-devices").is_dir() and "agsi" in set(pd.read_csv(OUT / "neurosim-devices" / "summary.csv").device):
         d = copy("neurosim-devices")
         t = d.set_index("device")[["mean_last10_test_acc", "test_acc", "best_test_acc"]]
